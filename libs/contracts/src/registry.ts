@@ -1,0 +1,108 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { EventEnvelope } from './envelope';
+import {
+  AreaReferencePayload,
+  CaseLifecyclePayload,
+  CaseReportedPayload,
+  CaseResidentPayload,
+  CaseReturnedPayload,
+  CaseRoutedPayload,
+  CaseTriageRequiredPayload,
+  CategoryReferencePayload,
+  SlaPolicyReferencePayload,
+  UnitReferencePayload,
+} from './payloads';
+import { EVENT_TYPES, Topic } from './topics';
+
+type Ctor<T = object> = new () => T;
+
+/** The payload class for every topic, and its current schema version. */
+export const PAYLOAD_CLASSES: Record<Topic, { payload: Ctor; schemaVersion: number }> = {
+  [Topic.CaseReported]: { payload: CaseReportedPayload, schemaVersion: 1 },
+  [Topic.CaseResident]: { payload: CaseResidentPayload, schemaVersion: 1 },
+  [Topic.CaseRouted]: { payload: CaseRoutedPayload, schemaVersion: 1 },
+  [Topic.CaseTriageRequired]: { payload: CaseTriageRequiredPayload, schemaVersion: 1 },
+  [Topic.CaseReturned]: { payload: CaseReturnedPayload, schemaVersion: 1 },
+  [Topic.CaseLifecycle]: { payload: CaseLifecyclePayload, schemaVersion: 1 },
+  [Topic.ReferenceUnits]: { payload: UnitReferencePayload, schemaVersion: 1 },
+  [Topic.ReferenceAreas]: { payload: AreaReferencePayload, schemaVersion: 1 },
+  [Topic.ReferenceCategories]: { payload: CategoryReferencePayload, schemaVersion: 1 },
+  [Topic.ReferenceSlaPolicies]: { payload: SlaPolicyReferencePayload, schemaVersion: 1 },
+};
+
+/** Payload type by topic, for typed handlers. */
+export interface PayloadOf {
+  [Topic.CaseReported]: CaseReportedPayload;
+  [Topic.CaseResident]: CaseResidentPayload;
+  [Topic.CaseRouted]: CaseRoutedPayload;
+  [Topic.CaseTriageRequired]: CaseTriageRequiredPayload;
+  [Topic.CaseReturned]: CaseReturnedPayload;
+  [Topic.CaseLifecycle]: CaseLifecyclePayload;
+  [Topic.ReferenceUnits]: UnitReferencePayload;
+  [Topic.ReferenceAreas]: AreaReferencePayload;
+  [Topic.ReferenceCategories]: CategoryReferencePayload;
+  [Topic.ReferenceSlaPolicies]: SlaPolicyReferencePayload;
+}
+
+export type DecodeResult<T extends Topic = Topic> =
+  | { ok: true; event: EventEnvelope<PayloadOf[T]> }
+  | { ok: false; reason: string };
+
+/** Flattens class-validator errors into `field.path: problem` strings. */
+export function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
+  const out: string[] = [];
+  for (const e of errors) {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    for (const msg of Object.values(e.constraints ?? {})) out.push(`${path}: ${msg}`);
+    if (e.children?.length) out.push(...describeValidationErrors(e.children, path));
+  }
+  return out;
+}
+
+/** Validates a payload object for a topic (used on produce and on consume). */
+export function validatePayload<T extends Topic>(topic: T, payload: unknown): string[] {
+  const entry = PAYLOAD_CLASSES[topic];
+  if (!entry) return [`unknown topic ${topic}`];
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return ['payload: must be an object'];
+  const instance = plainToInstance(entry.payload, payload);
+  return describeValidationErrors(validateSync(instance, { forbidUnknownValues: false }));
+}
+
+/**
+ * Decodes and validates a raw Kafka value for a topic. Unknown fields are tolerated (an added
+ * optional field is not a breaking change); a missing or malformed required field is not.
+ */
+export function decodeEvent<T extends Topic>(topic: T, raw: Buffer | string | null): DecodeResult<T> {
+  if (raw === null || raw.length === 0) return { ok: false, reason: 'empty message value' };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: `value is not JSON: ${(err as Error).message}` };
+  }
+  if (typeof json !== 'object' || json === null) return { ok: false, reason: 'value is not a JSON object' };
+  const envelope = plainToInstance(EventEnvelope, json);
+  const envelopeErrors = describeValidationErrors(validateSync(envelope, { forbidUnknownValues: false }));
+  if (envelopeErrors.length) return { ok: false, reason: `invalid envelope: ${envelopeErrors.join('; ')}` };
+  const allowed = EVENT_TYPES[topic] as readonly string[] | undefined;
+  if (!allowed) return { ok: false, reason: `unknown topic ${topic}` };
+  if (!allowed.includes(envelope.type)) return { ok: false, reason: `type ${envelope.type} is not carried on ${topic}` };
+  const entry = PAYLOAD_CLASSES[topic];
+  if (envelope.schemaVersion > entry.schemaVersion) {
+    return { ok: false, reason: `schemaVersion ${envelope.schemaVersion} is newer than ${entry.schemaVersion}` };
+  }
+  const payload = plainToInstance(entry.payload, envelope.payload);
+  const payloadErrors = describeValidationErrors(validateSync(payload, { forbidUnknownValues: false }));
+  if (payloadErrors.length) return { ok: false, reason: `invalid payload: ${payloadErrors.join('; ')}` };
+  envelope.payload = payload as never;
+  return { ok: true, event: envelope as EventEnvelope<PayloadOf[T]> };
+}
+
+/** Which topic carries an event type (for producers that only know the type). */
+export function topicOfType(type: string): Topic {
+  for (const [topic, types] of Object.entries(EVENT_TYPES)) {
+    if ((types as readonly string[]).includes(type)) return topic as Topic;
+  }
+  throw new Error(`no topic carries event type ${type}`);
+}
