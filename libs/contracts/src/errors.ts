@@ -57,7 +57,7 @@ export class RetriableError extends Error {
   readonly retriable = true;
   constructor(
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'RetriableError';

@@ -96,7 +96,7 @@ export function decodeEvent<T extends Topic>(topic: T, raw: Buffer | string | nu
   const payloadErrors = describeValidationErrors(validateSync(payload, { forbidUnknownValues: false }));
   if (payloadErrors.length) return { ok: false, reason: `invalid payload: ${payloadErrors.join('; ')}` };
   envelope.payload = payload as never;
-  return { ok: true, event: envelope as EventEnvelope<PayloadOf[T]> };
+  return { ok: true, event: envelope as unknown as EventEnvelope<PayloadOf[T]> };
 }
 
 /** Which topic carries an event type (for producers that only know the type). */

@@ -1,0 +1,177 @@
+import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
+import { decodeEvent, dlqTopicOf, ENVELOPE_HEADERS, EventEnvelope, PayloadOf, Topic } from '@app/contracts';
+import { counter, histogram, JsonLogger, runWithContext } from '@app/observability';
+import { KafkaSettings, topicName } from './kafka-settings';
+import { isRetriable } from './retriable';
+
+export interface MessageMeta {
+  topic: Topic;
+  partition: number;
+  offset: string;
+}
+
+/** Handles one validated event inside the transaction that also records it in the inbox. */
+export type EventHandler<T extends Topic = Topic> = (
+  event: EventEnvelope<PayloadOf[T]>,
+  manager: EntityManager,
+  meta: MessageMeta,
+) => Promise<void>;
+
+export interface ConsumerSpec {
+  /** Stable name: part of the group id and the inbox key. */
+  name: string;
+  topics: Topic[];
+  handle: EventHandler;
+  /** Partitions processed in parallel (order holds within each). */
+  partitionsConcurrently?: number;
+  /** Called after the transaction commits (e.g. to nudge a local worker). */
+  afterCommit?: (event: EventEnvelope<PayloadOf[Topic]>, meta: MessageMeta) => void;
+}
+
+const consumed = counter('events_consumed_total', 'Events consumed', ['consumer', 'topic', 'outcome']);
+const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', ['consumer']);
+
+/**
+ * Runs one consumer group: eachBatch, per-partition order, validation on consume, inbox in the
+ * same transaction as the effect (a redelivered event has no second effect), retry with
+ * backoff for retriable errors (offset not committed), dead-letter `<topic>.dlq` with the reason
+ * for the rest, and a graceful stop that finishes the message in hand and commits.
+ */
+export class EventConsumerRunner {
+  private consumer?: Consumer;
+  private stopping = false;
+  private readonly log: JsonLogger;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly settings: KafkaSettings,
+    private readonly service: string,
+    private readonly schema: string,
+    private readonly dataSource: DataSource,
+    private readonly producer: Producer,
+    private readonly spec: ConsumerSpec,
+    logger: JsonLogger,
+  ) {
+    this.log = logger.child(`consumer:${spec.name}`);
+  }
+
+  get groupId(): string {
+    return `${this.settings.topicPrefix}${this.service}.${this.spec.name}`;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      // A member that dies without leaving holds its partitions this long: short enough that a
+      // killed replica's work moves on quickly, long enough for GC pauses.
+      sessionTimeout: Number(process.env.KAFKA_SESSION_TIMEOUT_MS ?? '10000'),
+      rebalanceTimeout: 30000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 200, retries: 10 },
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    for (const t of this.spec.topics) {
+      await consumer.subscribe({ topic: topicName(this.settings, t), fromBeginning: true });
+    }
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.spec.partitionsConcurrently ?? 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+        const topic = this.unprefix(batch.topic);
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          await this.processMessage(topic, batch.partition, message, heartbeat, isRunning);
+          resolveOffset(message.offset);
+          await heartbeat();
+        }
+        await commitOffsetsIfNecessary();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  private unprefix(topic: string): Topic {
+    return (this.settings.topicPrefix && topic.startsWith(this.settings.topicPrefix)
+      ? topic.slice(this.settings.topicPrefix.length)
+      : topic) as Topic;
+  }
+
+  private async processMessage(
+    topic: Topic,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const meta: MessageMeta = { topic, partition, offset: message.offset };
+    const decoded = decodeEvent(topic, message.value);
+    if (!decoded.ok) {
+      await this.deadLetter(meta, message, decoded.reason);
+      return;
+    }
+    const event = decoded.event;
+    await runWithContext({ correlationId: event.correlationId, causationId: event.eventId }, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const started = process.hrtime.bigint();
+        try {
+          let duplicate = false;
+          await this.dataSource.transaction(async (manager) => {
+            const inserted = (await manager.query(
+              `INSERT INTO "${this.schema}".inbox (event_id, consumer, topic) VALUES ($1, $2, $3)
+               ON CONFLICT DO NOTHING RETURNING event_id`,
+              [event.eventId, this.spec.name, topic],
+            )) as unknown[];
+            if (inserted.length === 0) {
+              duplicate = true;
+              return;
+            }
+            await this.spec.handle(event, manager, meta);
+          });
+          consumed.inc({ consumer: this.spec.name, topic, outcome: duplicate ? 'duplicate' : 'handled' });
+          handleSeconds.observe({ consumer: this.spec.name }, Number(process.hrtime.bigint() - started) / 1e9);
+          if (!duplicate) this.spec.afterCommit?.(event, meta);
+          return;
+        } catch (err) {
+          if (!isRetriable(err)) {
+            this.log.error(`event ${event.eventId} (${event.type}) failed for good: dead-lettering`, err);
+            await this.deadLetter(meta, message, `handler error: ${(err as Error)?.message ?? String(err)}`);
+            return;
+          }
+          consumed.inc({ consumer: this.spec.name, topic, outcome: 'retry' });
+          if (this.stopping || !isRunning()) throw err;
+          const delay = Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random() / 2);
+          this.log.warn(`event ${event.eventId} (${event.type}) attempt ${attempt} failed, retrying in ${Math.round(delay)} ms`, err);
+          await new Promise((r) => setTimeout(r, delay));
+          await heartbeat().catch(() => undefined);
+        }
+      }
+    });
+  }
+
+  private async deadLetter(meta: MessageMeta, message: KafkaMessage, reason: string): Promise<void> {
+    const headers: IHeaders = { ...(message.headers ?? {}) };
+    headers[ENVELOPE_HEADERS.dlqReason] = reason.slice(0, 4000);
+    headers[ENVELOPE_HEADERS.dlqSourceTopic] = meta.topic;
+    headers[ENVELOPE_HEADERS.dlqSourcePartition] = String(meta.partition);
+    headers[ENVELOPE_HEADERS.dlqSourceOffset] = meta.offset;
+    headers[ENVELOPE_HEADERS.dlqConsumer] = `${this.service}.${this.spec.name}`;
+    await this.producer.send({
+      topic: topicName(this.settings, dlqTopicOf(meta.topic)),
+      acks: -1,
+      messages: [{ key: message.key, value: message.value, headers }],
+    });
+    consumed.inc({ consumer: this.spec.name, topic: meta.topic, outcome: 'dead_lettered' });
+    this.log.warn(`dead-lettered ${meta.topic}[${meta.partition}]@${meta.offset}: ${reason}`);
+  }
+}

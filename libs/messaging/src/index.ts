@@ -1,0 +1,6 @@
+export * from './kafka-settings';
+export * from './retriable';
+export * from './schema';
+export * from './outbox';
+export * from './consumer';
+export * from './admin';

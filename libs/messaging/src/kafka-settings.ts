@@ -1,0 +1,45 @@
+import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { JsonLogger } from '@app/observability';
+
+/** Kafka connection settings, read once at boot. */
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** Prepended to every topic and group id; empty in production, unique per test namespace. */
+  topicPrefix: string;
+  /** Partitions for topics this project creates (default 12). */
+  partitions: number;
+}
+
+export function kafkaSettingsFromEnv(service: string, env: NodeJS.ProcessEnv = process.env): KafkaSettings {
+  const brokers = (env.KAFKA_BROKERS ?? 'localhost:9092')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  const partitions = Number(env.KAFKA_PARTITIONS ?? '12');
+  if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`KAFKA_PARTITIONS must be a positive integer`);
+  return { brokers, clientId: env.KAFKA_CLIENT_ID ?? service, topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '', partitions };
+}
+
+export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, topic: string): string {
+  return `${settings.topicPrefix}${topic}`;
+}
+
+export function createKafka(settings: KafkaSettings, logger: JsonLogger): Kafka {
+  const log = logger.child('kafkajs');
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 100, maxRetryTime: 5000, retries: 10 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        if (level <= logLevel.ERROR) log.error(message, rest);
+        else log.warn(message, rest);
+      },
+  });
+}

@@ -1,0 +1,90 @@
+import {
+  ArgumentsHost,
+  BadRequestException,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError, describeValidationErrors, ValidationFailedError } from '@app/contracts';
+import { JsonLogger } from '@app/observability';
+
+/** Body of every error answer: a stable code, a sentence a person can act on, and details. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+function fieldsOf(errors: ValidationError[]): { field: string; problems: string[] }[] {
+  const byField = new Map<string, string[]>();
+  for (const line of describeValidationErrors(errors)) {
+    const idx = line.indexOf(': ');
+    const field = line.slice(0, idx);
+    byField.set(field, [...(byField.get(field) ?? []), line.slice(idx + 2)]);
+  }
+  return [...byField.entries()].map(([field, problems]) => ({ field, problems }));
+}
+
+/** Validation at every HTTP boundary: unknown fields refused, the answer names each field. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: false,
+    exceptionFactory: (errors) => {
+      const fields = fieldsOf(errors);
+      const names = fields.map((f) => f.field).join(', ');
+      return new ValidationFailedError(`Invalid request: check ${names}`, fields);
+    },
+  });
+}
+
+/** Maps errors to JSON answers; an unexpected error is a 500 with no internals, and is logged. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  constructor(private readonly logger: JsonLogger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    const { status, body } = this.toAnswer(exception);
+    if (status >= 500) this.logger.error('request failed', exception);
+    res.status(status).json(body);
+  }
+
+  toAnswer(exception: unknown): { status: number; body: ErrorBody } {
+    if (exception instanceof AppError) {
+      return { status: exception.status, body: exception.toJSON() };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const r = exception.getResponse();
+      const message =
+        typeof r === 'string'
+          ? r
+          : Array.isArray((r as { message?: unknown }).message)
+            ? ((r as { message: string[] }).message).join('; ')
+            : String((r as { message?: unknown }).message ?? exception.message);
+      const code =
+        exception instanceof BadRequestException ? 'BAD_REQUEST' : (HttpStatus[status] ?? `HTTP_${status}`).toString();
+      return { status, body: { code, message } };
+    }
+    const e = exception as { type?: string; status?: number; statusCode?: number; message?: string; expose?: boolean };
+    // body-parser errors (too large, malformed JSON) carry a status and are safe to expose.
+    if (e && typeof e === 'object' && (e.status ?? e.statusCode) && e.expose !== false) {
+      const status = (e.status ?? e.statusCode) as number;
+      if (status >= 400 && status < 500) {
+        const code =
+          e.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : e.type === 'entity.parse.failed' ? 'MALFORMED_BODY' : 'BAD_REQUEST';
+        return { status, body: { code, message: e.message ?? 'Bad request' } };
+      }
+    }
+    return { status: 500, body: { code: 'INTERNAL', message: 'Internal error; the request was not applied' } };
+  }
+}

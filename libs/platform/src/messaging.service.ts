@@ -1,0 +1,120 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Kafka, Producer } from 'kafkajs';
+import type Redis from 'ioredis';
+import { DataSource, EntityManager } from 'typeorm';
+import { ConsumerSpec, EventConsumerRunner, NewEvent, OutboxRelay, OutboxWriter } from '@app/messaging';
+import { EventEnvelope, Topic } from '@app/contracts';
+import { JsonLogger } from '@app/observability';
+import { PlatformConfig } from './config';
+import { runMigrationsLocked } from './database';
+import { KAFKA, KAFKA_PRODUCER, LOGGER, PLATFORM_CONFIG, REDIS } from './tokens';
+
+/**
+ * The service's side of the messaging library: publish through the outbox inside a
+ * transaction, register consumers; owns the lifecycle (migrate, connect, start the relay and the
+ * consumers, and stop them in order on shutdown).
+ */
+@Injectable()
+export class MessagingService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly writer: OutboxWriter;
+  private readonly relay: OutboxRelay;
+  private readonly specs: ConsumerSpec[] = [];
+  private readonly runners: EventConsumerRunner[] = [];
+  private readonly log: JsonLogger;
+
+  constructor(
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    private readonly dataSource: DataSource,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA_PRODUCER) private readonly producer: Producer,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(LOGGER) logger: JsonLogger,
+  ) {
+    this.log = logger.child('messaging');
+    this.writer = new OutboxWriter(config.schema, config.service);
+    this.relay = new OutboxRelay(
+      dataSource,
+      producer,
+      config.kafka,
+      { schema: config.schema, databaseUrl: config.databaseUrl, batchSize: Number(process.env.OUTBOX_BATCH_SIZE ?? '500') },
+      logger.child('outbox'),
+    );
+  }
+
+  /** Appends events to the outbox in the caller's transaction. */
+  publish(manager: EntityManager, events: NewEvent[]): Promise<EventEnvelope[]> {
+    return this.writer.append(manager, events);
+  }
+
+  /** Runs `work` in a transaction and publishes what it returns through the outbox, atomically. */
+  async transaction<T>(work: (manager: EntityManager) => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
+    const result = await this.dataSource.transaction(async (manager) => {
+      const out = await work(manager);
+      await this.writer.append(manager, out.events);
+      return out.result;
+    });
+    this.relay.nudge();
+    return result;
+  }
+
+  /** Wakes the relay after a commit that wrote outbox rows. */
+  nudge(): void {
+    this.relay.nudge();
+  }
+
+  /** Registers a consumer; consumers start when the application has bootstrapped. */
+  consume(spec: ConsumerSpec): void {
+    const afterCommit = spec.afterCommit;
+    this.specs.push({
+      ...spec,
+      afterCommit: (e, m) => {
+        this.relay.nudge();
+        afterCommit?.(e, m);
+      },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+    if (this.config.migrateOnBoot) {
+      const ran = await runMigrationsLocked(this.dataSource, this.config.schema);
+      if (ran.length) this.log.info(`ran migrations: ${ran.join(', ')}`);
+    }
+    await this.producer.connect();
+    await this.relay.start();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const spec of this.specs) {
+      const runner = new EventConsumerRunner(
+        this.kafka,
+        this.config.kafka,
+        this.config.service,
+        this.config.schema,
+        this.dataSource,
+        this.producer,
+        spec,
+        this.log,
+      );
+      await runner.start();
+      this.runners.push(runner);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.runners.map((r) => r.stop()));
+    await this.relay.stop().catch(() => undefined);
+    await this.producer.disconnect().catch(() => undefined);
+    this.redis.disconnect();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy().catch(() => undefined);
+  }
+
+  /** Whether the given topics are of this service's consumers (for readiness detail). */
+  consumerGroups(): string[] {
+    return this.runners.map((r) => r.groupId);
+  }
+
+  static topicsOf(specs: ConsumerSpec[]): Topic[] {
+    return specs.flatMap((s) => s.topics);
+  }
+}

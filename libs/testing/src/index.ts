@@ -1,0 +1,4 @@
+export * from './wait';
+export * from './namespace';
+export * from './topic-reader';
+export * from './process';
