@@ -1,0 +1,286 @@
+/**
+ * Weighted keyword matching over Chinese and English free text, without a tokenizer.
+ *
+ * Keywords are data. An entry is either a string (`"下水管"`, `"gas leak"`, optionally with a
+ * weight suffix: `"煤气味:3"`, `"cigarette:-2"`) or an object `{ term, weight }`. The weight
+ * defaults to 1; a negative weight is a negative keyword (it lowers its owner's score).
+ *
+ * - A term containing a CJK character is matched as a substring of the text with whitespace
+ *   removed. Any other term is matched on English word stems (lowercase, plural / -ing / -ed
+ *   stripped), in order, allowing a small gap between the words of a phrase
+ *   ("water is leaking" matches `water leak`).
+ * - Longest match first: a match lying wholly inside a longer accepted match is dropped, across
+ *   every owner of the lexicon (so `煤气味` hides `煤气`, and `楼上漏水` hides `漏水`). Partly
+ *   overlapping matches of different terms both count.
+ * - Each distinct term counts once per owner however often it occurs (occurrences are reported).
+ */
+
+export interface KeywordSpec {
+  term: string;
+  /** Default 1. Negative = negative keyword. */
+  weight?: number;
+}
+export type KeywordEntry = string | KeywordSpec;
+
+export type MatchLang = 'zh' | 'en';
+
+/** One matched term, as shown to a person ("下水管(3)"). */
+export interface KeywordEvidence {
+  term: string;
+  weight: number;
+  lang: MatchLang;
+  occurrences: number;
+}
+
+/** A group of keyword entries belonging to one owner (a category, a signal, a rule). */
+export interface LexiconGroup {
+  owner: string;
+  zh?: readonly KeywordEntry[];
+  en?: readonly KeywordEntry[];
+}
+
+interface CompiledTerm {
+  /** As written in the data (without the weight suffix), for evidence. */
+  display: string;
+  lang: MatchLang;
+  /** zh: normalized substring; en: the stems joined by a space. */
+  key: string;
+  stems: string[];
+  /** Weight per owner. */
+  owners: Map<string, number>;
+}
+
+export interface CompiledLexicon {
+  readonly zh: readonly CompiledTerm[];
+  readonly en: readonly CompiledTerm[];
+}
+
+/** Maximum text length looked at; the contracts cap descriptions at 4,000 characters. */
+export const MAX_TEXT_LENGTH = 4000;
+
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+const WEIGHT_SUFFIX = /^(.*\S)\s*[:：]\s*(-?\d+(?:\.\d+)?)$/;
+
+/** Parses `"term"`, `"term:2.5"`, `"term:-1"` or `{ term, weight }`. Returns undefined for an empty term. */
+export function parseKeywordEntry(entry: KeywordEntry): { term: string; weight: number } | undefined {
+  let term: string;
+  let weight = 1;
+  if (typeof entry === 'string') {
+    const m = WEIGHT_SUFFIX.exec(entry.trim());
+    if (m) {
+      term = m[1];
+      weight = Number(m[2]);
+    } else {
+      term = entry;
+    }
+  } else {
+    term = entry.term;
+    if (entry.weight !== undefined) weight = entry.weight;
+  }
+  term = term.trim();
+  if (term.length === 0 || !Number.isFinite(weight) || weight === 0) return undefined;
+  return { term, weight };
+}
+
+/** NFKC (full-width to half-width), lowercase, curly apostrophes straightened, capped in length. */
+export function normalizeText(text: string): string {
+  return text.slice(0, MAX_TEXT_LENGTH).normalize('NFKC').toLowerCase().replace(/[\u2018\u2019`]/g, "'");
+}
+
+export function hasCjk(text: string): boolean {
+  return CJK.test(text);
+}
+
+const UNDOUBLE_EXEMPT = new Set(['l', 's', 'z']);
+const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
+
+function undouble(w: string): string {
+  const n = w.length;
+  if (n >= 3 && w[n - 1] === w[n - 2] && !VOWELS.has(w[n - 1]) && !UNDOUBLE_EXEMPT.has(w[n - 1])) {
+    return w.slice(0, -1);
+  }
+  return w;
+}
+
+/**
+ * A deliberately small English stemmer: plural (-s, -es, -ies), -ed, -ing, a final silent e and
+ * a doubled final consonant. The same function runs on keywords and text, so both sides agree
+ * (`leaking`, `leaks`, `leaked` → `leak`; `used`, `use` → `us`; `trapped` → `trap`).
+ */
+export function stemEn(word: string): string {
+  let w = word.toLowerCase();
+  if (w.length <= 3) return w;
+  if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith('sses')) w = w.slice(0, -2);
+  else if (w.endsWith('s') && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
+
+  if (w.endsWith('ied') && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith('eed')) {
+    // need, bleed, speed: not a past tense
+  } else if (w.endsWith('ed') && w.length - 2 >= 3) w = undouble(w.slice(0, -2));
+  else if (w.endsWith('ing') && w.length - 3 >= 3) w = undouble(w.slice(0, -3));
+
+  if (w.endsWith('e') && w.length > 3) w = w.slice(0, -1);
+  return w;
+}
+
+/** English tokens of a (normalized) text, stemmed, with their position. */
+export function tokenizeEn(normalized: string): string[] {
+  const out: string[] = [];
+  for (const raw of normalized.split(/[^a-z0-9']+/)) {
+    const word = raw.replace(/'s$/, '').replace(/'/g, '');
+    if (word.length > 0) out.push(stemEn(word));
+  }
+  return out;
+}
+
+/** Compiles keyword groups once; reuse the result for many texts. */
+export function compileLexicon(groups: readonly LexiconGroup[]): CompiledLexicon {
+  const byKey = new Map<string, CompiledTerm>();
+  const add = (owner: string, entry: KeywordEntry): void => {
+    const parsed = parseKeywordEntry(entry);
+    if (!parsed) return;
+    const normalized = normalizeText(parsed.term);
+    const lang: MatchLang = hasCjk(normalized) ? 'zh' : 'en';
+    const stems = lang === 'en' ? tokenizeEn(normalized) : [];
+    const key = lang === 'zh' ? normalized.replace(/\s+/g, '') : stems.join(' ');
+    if (key.length === 0) return;
+    const mapKey = `${lang}:${key}`;
+    let compiled = byKey.get(mapKey);
+    if (!compiled) {
+      compiled = { display: parsed.term, lang, key, stems, owners: new Map() };
+      byKey.set(mapKey, compiled);
+    }
+    // The same term listed twice for one owner keeps the strongest weight (by magnitude).
+    const prev = compiled.owners.get(owner);
+    if (prev === undefined || Math.abs(parsed.weight) > Math.abs(prev)) compiled.owners.set(owner, parsed.weight);
+  };
+  for (const g of groups) {
+    for (const e of g.zh ?? []) add(g.owner, e);
+    for (const e of g.en ?? []) add(g.owner, e);
+  }
+  const terms = [...byKey.values()];
+  return { zh: terms.filter((t) => t.lang === 'zh'), en: terms.filter((t) => t.lang === 'en') };
+}
+
+interface Span {
+  term: CompiledTerm;
+  /** Positions used by the match (characters for zh, tokens for en). */
+  start: number;
+  end: number;
+  used: number[];
+  size: number;
+}
+
+function zhSpans(compact: string, terms: readonly CompiledTerm[]): Span[] {
+  const spans: Span[] = [];
+  for (const term of terms) {
+    let from = 0;
+    for (;;) {
+      const at = compact.indexOf(term.key, from);
+      if (at < 0) break;
+      const end = at + term.key.length;
+      spans.push({ term, start: at, end, used: [], size: term.key.length });
+      from = at + 1;
+    }
+  }
+  return spans;
+}
+
+/** Allowed extra tokens inside an English phrase match: 1 for two words, 2 for longer phrases. */
+function maxGap(wordCount: number): number {
+  if (wordCount <= 1) return 0;
+  return wordCount === 2 ? 1 : 2;
+}
+
+function enSpans(tokens: readonly string[], terms: readonly CompiledTerm[]): Span[] {
+  const spans: Span[] = [];
+  for (const term of terms) {
+    const n = term.stems.length;
+    const gap = maxGap(n);
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i] !== term.stems[0]) continue;
+      const used = [i];
+      let pos = i;
+      let gaps = 0;
+      for (let k = 1; k < n && used.length === k; k++) {
+        for (let j = pos + 1; j < tokens.length && j - pos - 1 + gaps <= gap; j++) {
+          if (tokens[j] === term.stems[k]) {
+            gaps += j - pos - 1;
+            pos = j;
+            used.push(j);
+            break;
+          }
+        }
+      }
+      if (used.length === n) spans.push({ term, start: i, end: pos + 1, used, size: n });
+    }
+  }
+  return spans;
+}
+
+/** Keeps spans longest first, dropping any span wholly inside an already accepted span. */
+function selectSpans(spans: Span[]): Span[] {
+  const sorted = [...spans].sort(
+    (a, b) => b.size - a.size || a.end - a.start - (b.end - b.start) || a.start - b.start,
+  );
+  const accepted: Span[] = [];
+  for (const s of sorted) {
+    const inside = accepted.some((a) =>
+      s.used.length > 0
+        ? s.used.every((p) => a.used.includes(p))
+        : s.start >= a.start && s.end <= a.end,
+    );
+    if (!inside) accepted.push(s);
+  }
+  return accepted;
+}
+
+/** Matches a text against a compiled lexicon; returns, per owner, the evidence (distinct terms). */
+export function matchLexicon(lexicon: CompiledLexicon, text: string): Map<string, KeywordEvidence[]> {
+  const normalized = normalizeText(text);
+  const spans: Span[] = [];
+  if (lexicon.zh.length > 0 && hasCjk(normalized)) {
+    spans.push(...selectSpans(zhSpans(normalized.replace(/\s+/g, ''), lexicon.zh)));
+  }
+  if (lexicon.en.length > 0) {
+    const tokens = tokenizeEn(normalized);
+    if (tokens.length > 0) spans.push(...selectSpans(enSpans(tokens, lexicon.en)));
+  }
+  const counts = new Map<CompiledTerm, number>();
+  for (const s of spans) counts.set(s.term, (counts.get(s.term) ?? 0) + 1);
+  const out = new Map<string, KeywordEvidence[]>();
+  for (const [term, occurrences] of counts) {
+    for (const [owner, weight] of term.owners) {
+      const list = out.get(owner) ?? [];
+      list.push({ term: term.display, weight, lang: term.lang, occurrences });
+      out.set(owner, list);
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term));
+  return out;
+}
+
+/** Sum of the evidence weights (negative keywords included), never below 0. */
+export function scoreOf(evidence: readonly KeywordEvidence[]): number {
+  const sum = evidence.reduce((acc, e) => acc + e.weight, 0);
+  return Math.max(0, Math.round(sum * 1000) / 1000);
+}
+
+/** `下水管(3), 堵(2)` — evidence as a person reads it. */
+export function formatEvidence(evidence: readonly KeywordEvidence[]): string {
+  return evidence.map((e) => `${e.term}(${e.weight})`).join(', ');
+}
+
+/** Caches a compiled value per data array, so repeated calls with the same reference data compile once. */
+export function memoizeByRef<K extends object, V>(build: (key: K) => V): (key: K) => V {
+  const cache = new WeakMap<K, V>();
+  return (key: K): V => {
+    let v = cache.get(key);
+    if (v === undefined) {
+      v = build(key);
+      cache.set(key, v);
+    }
+    return v;
+  };
+}
