@@ -30,6 +30,18 @@ module.exports = {
       displayName: 'integration',
       rootDir: __dirname,
       testMatch: ['<rootDir>/{services,libs,deploy}/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.disruptive\\.e2e-spec\\.ts$'],
+      transform: { '^.+\\.ts$': swc },
+      moduleNameMapper,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/setup-after-env.ts'],
+    },
+    {
+      // Tests that stop or restart Kafka, Postgres or Redis themselves: run alone, after the rest.
+      displayName: 'disruptive',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/{services,libs,deploy}/**/*.disruptive.e2e-spec.ts'],
       transform: { '^.+\\.ts$': swc },
       moduleNameMapper,
       testEnvironment: 'node',

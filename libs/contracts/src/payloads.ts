@@ -94,7 +94,12 @@ export class SlaCalendarDto {
   /** IANA zone the working hours are counted in (default Asia/Shanghai). */
   @IsOptional() @IsString() timezone?: string;
   /** ISO weekdays 1 (Monday) … 7 (Sunday). */
-  @IsOptional() @IsArray() @IsInt({ each: true }) @Min(1, { each: true }) @Max(7, { each: true }) weekdays?: number[];
+  @IsOptional()
+  @IsArray()
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(7, { each: true })
+  weekdays?: number[];
   @IsOptional() @Matches(/^\d{2}:\d{2}$/) dayStart?: string;
   @IsOptional() @Matches(/^\d{2}:\d{2}$/) dayEnd?: string;
   /** Local dates (YYYY-MM-DD) that are not working days. */
@@ -229,7 +234,8 @@ export class CaseLifecyclePayload {
   @IsOptional() @IsString() unitId?: string;
   @IsOptional() @IsIn(UNIT_TYPES) unitType?: UnitType;
   @IsOptional() @IsString() unitName?: string;
-  @IsOptional() @IsIn(['unit', 'staff', 'resident', 'system']) actorKind?: 'unit' | 'staff' | 'resident' | 'system';
+  @IsOptional() @IsIn(['unit', 'staff', 'resident', 'system']) actorKind?:
+    'unit' | 'staff' | 'resident' | 'system';
   @IsOptional() @IsString() actorId?: string;
   @IsOptional() @IsString() @Length(0, 4000) note?: string;
   /** Whether the resident's tracking view shows this entry, and the text it shows. */
@@ -245,9 +251,7 @@ export class CaseLifecyclePayload {
   @IsOptional() @IsInt() escalationStep?: number;
   /** case.closed */
   @IsOptional() @IsIn(['resident_confirmed', 'center_verified', 'auto_closed']) closedHow?:
-    | 'resident_confirmed'
-    | 'center_verified'
-    | 'auto_closed';
+    'resident_confirmed' | 'center_verified' | 'auto_closed';
   @IsOptional() @IsIn(SATISFACTION) satisfaction?: Satisfaction;
   /** case.merged */
   @IsOptional() @IsUUID() mergedInto?: string;

@@ -30,11 +30,17 @@ describe('decodeEvent', () => {
     expect(r.ok).toBe(true);
   });
   it('names the missing field of an invalid payload', () => {
-    const r = decodeEvent(Topic.CaseReported, JSON.stringify(envelope({ ...report, description: undefined })));
+    const r = decodeEvent(
+      Topic.CaseReported,
+      JSON.stringify(envelope({ ...report, description: undefined })),
+    );
     expect(r).toEqual({ ok: false, reason: expect.stringContaining('description') });
   });
   it('names a nested invalid field', () => {
-    const r = decodeEvent(Topic.CaseReported, JSON.stringify(envelope({ ...report, location: { lat: 500 } })));
+    const r = decodeEvent(
+      Topic.CaseReported,
+      JSON.stringify(envelope({ ...report, location: { lat: 500 } })),
+    );
     expect(r).toEqual({ ok: false, reason: expect.stringContaining('location.lat') });
   });
   it('refuses non-JSON, a bad envelope, and a type the topic does not carry', () => {
@@ -43,13 +49,17 @@ describe('decodeEvent', () => {
       ok: false,
       reason: expect.stringContaining('eventId'),
     });
-    expect(decodeEvent(Topic.CaseReported, JSON.stringify(envelope(report, { type: 'case.closed' })))).toEqual({
+    expect(
+      decodeEvent(Topic.CaseReported, JSON.stringify(envelope(report, { type: 'case.closed' }))),
+    ).toEqual({
       ok: false,
       reason: expect.stringContaining('not carried'),
     });
   });
   it('refuses a schema version newer than it knows', () => {
-    expect(decodeEvent(Topic.CaseReported, JSON.stringify(envelope(report, { schemaVersion: 2 }))).ok).toBe(false);
+    expect(decodeEvent(Topic.CaseReported, JSON.stringify(envelope(report, { schemaVersion: 2 }))).ok).toBe(
+      false,
+    );
   });
 });
 

@@ -46,8 +46,7 @@ export interface PayloadOf {
 }
 
 export type DecodeResult<T extends Topic = Topic> =
-  | { ok: true; event: EventEnvelope<PayloadOf[T]> }
-  | { ok: false; reason: string };
+  { ok: true; event: EventEnvelope<PayloadOf[T]> } | { ok: false; reason: string };
 
 /** Flattens class-validator errors into `field.path: problem` strings. */
 export function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
@@ -64,7 +63,8 @@ export function describeValidationErrors(errors: ValidationError[], prefix = '')
 export function validatePayload<T extends Topic>(topic: T, payload: unknown): string[] {
   const entry = PAYLOAD_CLASSES[topic];
   if (!entry) return [`unknown topic ${topic}`];
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return ['payload: must be an object'];
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    return ['payload: must be an object'];
   const instance = plainToInstance(entry.payload, payload);
   return describeValidationErrors(validateSync(instance, { forbidUnknownValues: false }));
 }
@@ -87,10 +87,14 @@ export function decodeEvent<T extends Topic>(topic: T, raw: Buffer | string | nu
   if (envelopeErrors.length) return { ok: false, reason: `invalid envelope: ${envelopeErrors.join('; ')}` };
   const allowed = EVENT_TYPES[topic] as readonly string[] | undefined;
   if (!allowed) return { ok: false, reason: `unknown topic ${topic}` };
-  if (!allowed.includes(envelope.type)) return { ok: false, reason: `type ${envelope.type} is not carried on ${topic}` };
+  if (!allowed.includes(envelope.type))
+    return { ok: false, reason: `type ${envelope.type} is not carried on ${topic}` };
   const entry = PAYLOAD_CLASSES[topic];
   if (envelope.schemaVersion > entry.schemaVersion) {
-    return { ok: false, reason: `schemaVersion ${envelope.schemaVersion} is newer than ${entry.schemaVersion}` };
+    return {
+      ok: false,
+      reason: `schemaVersion ${envelope.schemaVersion} is newer than ${entry.schemaVersion}`,
+    };
   }
   const payload = plainToInstance(entry.payload, envelope.payload);
   const payloadErrors = describeValidationErrors(validateSync(payload, { forbidUnknownValues: false }));

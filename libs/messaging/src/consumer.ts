@@ -30,7 +30,9 @@ export interface ConsumerSpec {
 }
 
 const consumed = counter('events_consumed_total', 'Events consumed', ['consumer', 'topic', 'outcome']);
-const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', ['consumer']);
+const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', [
+  'consumer',
+]);
 
 /**
  * Runs one consumer group: eachBatch, per-partition order, validation on consume, inbox in the
@@ -82,7 +84,14 @@ export class EventConsumerRunner {
       autoCommit: true,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.spec.partitionsConcurrently ?? 3,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
         const topic = this.unprefix(batch.topic);
         for (const message of batch.messages) {
           if (!isRunning() || isStale()) break;
@@ -102,9 +111,11 @@ export class EventConsumerRunner {
   }
 
   private unprefix(topic: string): Topic {
-    return (this.settings.topicPrefix && topic.startsWith(this.settings.topicPrefix)
-      ? topic.slice(this.settings.topicPrefix.length)
-      : topic) as Topic;
+    return (
+      this.settings.topicPrefix && topic.startsWith(this.settings.topicPrefix)
+        ? topic.slice(this.settings.topicPrefix.length)
+        : topic
+    ) as Topic;
   }
 
   private async processMessage(
@@ -139,7 +150,10 @@ export class EventConsumerRunner {
             await this.spec.handle(event, manager, meta);
           });
           consumed.inc({ consumer: this.spec.name, topic, outcome: duplicate ? 'duplicate' : 'handled' });
-          handleSeconds.observe({ consumer: this.spec.name }, Number(process.hrtime.bigint() - started) / 1e9);
+          handleSeconds.observe(
+            { consumer: this.spec.name },
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
           if (!duplicate) this.spec.afterCommit?.(event, meta);
           return;
         } catch (err) {
@@ -151,7 +165,10 @@ export class EventConsumerRunner {
           consumed.inc({ consumer: this.spec.name, topic, outcome: 'retry' });
           if (this.stopping || !isRunning()) throw err;
           const delay = Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random() / 2);
-          this.log.warn(`event ${event.eventId} (${event.type}) attempt ${attempt} failed, retrying in ${Math.round(delay)} ms`, err);
+          this.log.warn(
+            `event ${event.eventId} (${event.type}) attempt ${attempt} failed, retrying in ${Math.round(delay)} ms`,
+            err,
+          );
           await new Promise((r) => setTimeout(r, delay));
           await heartbeat().catch(() => undefined);
         }

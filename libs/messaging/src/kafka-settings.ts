@@ -17,8 +17,14 @@ export function kafkaSettingsFromEnv(service: string, env: NodeJS.ProcessEnv = p
     .map((b) => b.trim())
     .filter(Boolean);
   const partitions = Number(env.KAFKA_PARTITIONS ?? '12');
-  if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`KAFKA_PARTITIONS must be a positive integer`);
-  return { brokers, clientId: env.KAFKA_CLIENT_ID ?? service, topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '', partitions };
+  if (!Number.isInteger(partitions) || partitions < 1)
+    throw new Error(`KAFKA_PARTITIONS must be a positive integer`);
+  return {
+    brokers,
+    clientId: env.KAFKA_CLIENT_ID ?? service,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
+    partitions,
+  };
 }
 
 export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, topic: string): string {

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
-import { EventEnvelope, PAYLOAD_CLASSES, PayloadOf, Topic, validatePayload, ENVELOPE_HEADERS } from '@app/contracts';
+import {
+  EventEnvelope,
+  PAYLOAD_CLASSES,
+  PayloadOf,
+  Topic,
+  validatePayload,
+  ENVELOPE_HEADERS,
+} from '@app/contracts';
 import { currentContext, correlationId, counter, gauge, histogram, JsonLogger } from '@app/observability';
 import { KafkaSettings, topicName } from './kafka-settings';
 
@@ -46,7 +53,7 @@ export class OutboxWriter {
         key: e.key,
         ...(e.caseId ? { caseId: e.caseId } : {}),
         correlationId: ctx?.correlationId ?? correlationId(),
-        ...(e.causationId ?? ctx?.causationId ? { causationId: e.causationId ?? ctx?.causationId } : {}),
+        ...((e.causationId ?? ctx?.causationId) ? { causationId: e.causationId ?? ctx?.causationId } : {}),
         occurredAt: now,
         producer: this.producer,
         payload: e.payload as unknown as Record<string, unknown>,
@@ -215,7 +222,9 @@ export class OutboxRelay {
           messages,
         })),
       });
-      await qr.query(`UPDATE ${s}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await qr.query(`UPDATE ${s}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
       await qr.commitTransaction();
       const now = Date.now();
       for (const r of rows) {

@@ -7,11 +7,23 @@ describe('isRetriable', () => {
     ['DomainError', new DomainError('X.Y', 'no'), false],
     ['TypeError (a bug)', new TypeError('undefined is not a function'), false],
     ['connection refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), true],
-    ['PG admin shutdown', Object.assign(new Error('terminating connection'), { driverError: { code: '57P01' } }), true],
+    [
+      'PG admin shutdown',
+      Object.assign(new Error('terminating connection'), { driverError: { code: '57P01' } }),
+      true,
+    ],
     ['PG serialization failure', Object.assign(new Error('could not serialize'), { code: '40001' }), true],
-    ['PG unique violation', Object.assign(new Error('duplicate key'), { driverError: { code: '23505' } }), false],
+    [
+      'PG unique violation',
+      Object.assign(new Error('duplicate key'), { driverError: { code: '23505' } }),
+      false,
+    ],
     ['pg pool connect timeout', new Error('timeout exceeded when trying to connect'), true],
-    ['wrapped cause', Object.assign(new Error('outer'), { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) }), true],
+    [
+      'wrapped cause',
+      Object.assign(new Error('outer'), { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) }),
+      true,
+    ],
   ])('%s → %s', (_name, err, expected) => {
     expect(isRetriable(err)).toBe(expected);
   });

@@ -27,15 +27,24 @@ const RETRIABLE_MESSAGES = [
 
 export function isRetriable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
-  const e = err as { retriable?: unknown; code?: unknown; driverError?: { code?: unknown }; message?: unknown; cause?: unknown };
+  const e = err as {
+    retriable?: unknown;
+    code?: unknown;
+    driverError?: { code?: unknown };
+    message?: unknown;
+    cause?: unknown;
+  };
   if (e.retriable === true) return true;
   if (e.retriable === false) return false;
-  const sqlState = typeof e.driverError?.code === 'string' ? e.driverError.code : typeof e.code === 'string' ? e.code : '';
+  const sqlState =
+    typeof e.driverError?.code === 'string' ? e.driverError.code : typeof e.code === 'string' ? e.code : '';
   if (/^[0-9A-Z]{5}$/.test(sqlState)) {
-    if (RETRIABLE_SQLSTATES.has(sqlState) || RETRIABLE_SQLSTATE_CLASSES.includes(sqlState.slice(0, 2))) return true;
+    if (RETRIABLE_SQLSTATES.has(sqlState) || RETRIABLE_SQLSTATE_CLASSES.includes(sqlState.slice(0, 2)))
+      return true;
   }
   if (typeof e.code === 'string' && RETRIABLE_NODE_CODES.has(e.code)) return true;
-  if (typeof e.message === 'string' && RETRIABLE_MESSAGES.some((re) => re.test(e.message as string))) return true;
+  if (typeof e.message === 'string' && RETRIABLE_MESSAGES.some((re) => re.test(e.message as string)))
+    return true;
   if (e.cause && e.cause !== err) return isRetriable(e.cause);
   return false;
 }

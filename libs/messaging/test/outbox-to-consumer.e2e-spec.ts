@@ -5,7 +5,13 @@ import { DataSource } from 'typeorm';
 import { CaseReportedPayload, ENVELOPE_HEADERS, Topic } from '@app/contracts';
 import { JsonLogger, runWithContext } from '@app/observability';
 import { createTestNamespace, REPO_ROOT, TestNamespace, TopicReader, waitFor } from '@app/testing';
-import { createKafka, kafkaSettingsFromEnv, messagingTablesUp, OutboxRelay, OutboxWriter } from '@app/messaging';
+import {
+  createKafka,
+  kafkaSettingsFromEnv,
+  messagingTablesUp,
+  OutboxRelay,
+  OutboxWriter,
+} from '@app/messaging';
 import type { Producer } from 'kafkajs';
 
 const PRODUCER_SCHEMA = 'producer_fixture';
@@ -23,12 +29,19 @@ function report(caseId: string, description = '楼下下水管堵了'): CaseRepo
   } as CaseReportedPayload;
 }
 
-function startConsumer(ns: TestNamespace, delayMs: number): { proc: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
-  const proc = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'fixtures/consumer-fixture.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...ns.env, HANDLER_DELAY_MS: String(delayMs) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function startConsumer(
+  ns: TestNamespace,
+  delayMs: number,
+): { proc: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
+  const proc = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', join(__dirname, 'fixtures/consumer-fixture.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...ns.env, HANDLER_DELAY_MS: String(delayMs) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const ready = new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (b: Buffer) => {
@@ -59,7 +72,13 @@ describe('outbox → Kafka → consumer in another process', () => {
     const logger = new JsonLogger('test', undefined, 'error');
     producer = createKafka(settings, logger).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    relay = new OutboxRelay(ds, producer, settings, { schema: PRODUCER_SCHEMA, databaseUrl: ns.databaseUrl }, logger);
+    relay = new OutboxRelay(
+      ds,
+      producer,
+      settings,
+      { schema: PRODUCER_SCHEMA, databaseUrl: ns.databaseUrl },
+      logger,
+    );
     await relay.start();
   });
 
@@ -71,7 +90,9 @@ describe('outbox → Kafka → consumer in another process', () => {
   });
 
   const effects = async (): Promise<{ event_id: string; n: number }[]> =>
-    ds.query(`SELECT event_id, count(*)::int AS n FROM consumer_fixture.effects GROUP BY event_id`).catch(() => []);
+    ds
+      .query(`SELECT event_id, count(*)::int AS n FROM consumer_fixture.effects GROUP BY event_id`)
+      .catch(() => []);
 
   it('publishes in one transaction with the state change, and has exactly one effect per event across a SIGKILL mid-batch and a redelivery', async () => {
     const total = 300;
@@ -79,7 +100,14 @@ describe('outbox → Kafka → consumer in another process', () => {
     // A rolled-back transaction publishes nothing.
     await expect(
       ds.transaction(async (m) => {
-        await writer.append(m, [{ topic: Topic.CaseReported, type: 'case.reported', key: randomUUID(), payload: report(randomUUID()) }]);
+        await writer.append(m, [
+          {
+            topic: Topic.CaseReported,
+            type: 'case.reported',
+            key: randomUUID(),
+            payload: report(randomUUID()),
+          },
+        ]);
         throw new Error('rollback');
       }),
     ).rejects.toThrow('rollback');
@@ -90,7 +118,15 @@ describe('outbox → Kafka → consumer in another process', () => {
         for (let i = 0; i < total; i += 50) {
           await writer.append(
             m,
-            caseIds.slice(i, i + 50).map((id) => ({ topic: Topic.CaseReported, type: 'case.reported', key: id, caseId: id, payload: report(id) })),
+            caseIds
+              .slice(i, i + 50)
+              .map((id) => ({
+                topic: Topic.CaseReported,
+                type: 'case.reported',
+                key: id,
+                caseId: id,
+                payload: report(id),
+              })),
           );
         }
       }),
@@ -99,7 +135,9 @@ describe('outbox → Kafka → consumer in another process', () => {
     await reader.waitForCount(() => true, total);
     expect(reader.messages.length).toBe(total);
     expect(reader.messages[0].headers[ENVELOPE_HEADERS.correlationId]).toBe(correlation);
-    const [{ unpublished }] = await ds.query(`SELECT count(*)::int AS unpublished FROM ${PRODUCER_SCHEMA}.outbox WHERE published_at IS NULL`);
+    const [{ unpublished }] = await ds.query(
+      `SELECT count(*)::int AS unpublished FROM ${PRODUCER_SCHEMA}.outbox WHERE published_at IS NULL`,
+    );
     expect(unpublished).toBe(0);
 
     // First consumer is slow; kill it (no goodbye) once part of the stream is handled.
@@ -123,7 +161,15 @@ describe('outbox → Kafka → consumer in another process', () => {
     });
     const marker = randomUUID();
     await ds.transaction((m) =>
-      writer.append(m, [{ topic: Topic.CaseReported, type: 'case.reported', key: marker, caseId: marker, payload: report(marker) }]),
+      writer.append(m, [
+        {
+          topic: Topic.CaseReported,
+          type: 'case.reported',
+          key: marker,
+          caseId: marker,
+          payload: report(marker),
+        },
+      ]),
     );
     relay.nudge();
     await waitFor(async () => (await effects()).length === total + 1, {
@@ -150,19 +196,34 @@ describe('outbox → Kafka → consumer in another process', () => {
       topic: `${ns.topicPrefix}${Topic.CaseReported}`,
       acks: -1,
       messages: [
-        { key: poisonKey, value: JSON.stringify({ eventId: randomUUID(), type: 'case.reported', payload: {} }) },
+        {
+          key: poisonKey,
+          value: JSON.stringify({ eventId: randomUUID(), type: 'case.reported', payload: {} }),
+        },
         { key: poisonKey, value: 'this is not json' },
       ],
     });
     const good = randomUUID();
     await ds.transaction((m) =>
-      writer.append(m, [{ topic: Topic.CaseReported, type: 'case.reported', key: poisonKey, caseId: good, payload: report(good) }]),
+      writer.append(m, [
+        {
+          topic: Topic.CaseReported,
+          type: 'case.reported',
+          key: poisonKey,
+          caseId: good,
+          payload: report(good),
+        },
+      ]),
     );
     relay.nudge();
-    await waitFor(async () => (await ds.query(`SELECT 1 FROM consumer_fixture.effects WHERE case_id = $1`, [good])).length === 1, {
-      timeoutMs: 30_000,
-      what: 'the valid message after the poison ones',
-    });
+    await waitFor(
+      async () =>
+        (await ds.query(`SELECT 1 FROM consumer_fixture.effects WHERE case_id = $1`, [good])).length === 1,
+      {
+        timeoutMs: 30_000,
+        what: 'the valid message after the poison ones',
+      },
+    );
     await waitFor(() => dlq.messages.length >= 2, { what: 'two dead letters' });
     const reasons = dlq.messages.map((m) => m.headers[ENVELOPE_HEADERS.dlqReason]);
     expect(reasons[0]).toMatch(/invalid envelope/);

@@ -20,7 +20,11 @@ export class JsonLogger implements LoggerService {
   }
 
   child(scope: string): JsonLogger {
-    return new JsonLogger(this.service, scope, Object.keys(LEVEL_RANK).find((k) => LEVEL_RANK[k as Level] === this.min));
+    return new JsonLogger(
+      this.service,
+      scope,
+      Object.keys(LEVEL_RANK).find((k) => LEVEL_RANK[k as Level] === this.min),
+    );
   }
 
   debug(message: unknown, ...rest: unknown[]): void {

@@ -7,7 +7,9 @@ describe('PII masking', () => {
     expect(maskText('call 13812345678 now')).toBe('call 138****5678 now');
   });
   it('redacts PII keys deeply and leaves the rest', () => {
-    expect(redact({ reporter: { name: '李四', phone: '13900001111', confidential: true }, caseId: 'x' })).toEqual({
+    expect(
+      redact({ reporter: { name: '李四', phone: '13900001111', confidential: true }, caseId: 'x' }),
+    ).toEqual({
       reporter: { name: '李*', phone: '139****1111', confidential: true },
       caseId: 'x',
     });

@@ -1,6 +1,7 @@
 /** Masks personal data before it reaches a log line. */
 
-const PII_KEYS = /^(phone|mobile|tel|name|reportername|reporterphone|email|wechatopenid|address|addresstext|idcard|password|token|apikey|secret|authorization)$/i;
+const PII_KEYS =
+  /^(phone|mobile|tel|name|reportername|reporterphone|email|wechatopenid|address|addresstext|idcard|password|token|apikey|secret|authorization)$/i;
 const PHONE = /(?<!\d)(\+?\d{2,4}[ -]?)?(1\d{2})[ -]?(\d{4})[ -]?(\d{4})(?!\d)/g;
 
 export function maskPhone(phone: string): string {
@@ -26,12 +27,18 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskText(value.length > 2000 ? `${value.slice(0, 2000)}…` : value);
   if (typeof value !== 'object') return value;
   if (depth > 5) return '[…]';
-  if (value instanceof Error) return { name: value.name, message: maskText(value.message), stack: value.stack };
+  if (value instanceof Error)
+    return { name: value.name, message: maskText(value.message), stack: value.stack };
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (PII_KEYS.test(k) && v !== null && v !== undefined && v !== '') {
-      out[k] = typeof v === 'string' && /phone|mobile|tel/i.test(k) ? maskPhone(v) : typeof v === 'string' && /name/i.test(k) ? maskName(v) : '[redacted]';
+      out[k] =
+        typeof v === 'string' && /phone|mobile|tel/i.test(k)
+          ? maskPhone(v)
+          : typeof v === 'string' && /name/i.test(k)
+            ? maskName(v)
+            : '[redacted]';
     } else {
       out[k] = redact(v, depth + 1);
     }

@@ -25,8 +25,14 @@ export interface ServiceAppOptions {
  * unless configured, validation naming each field, errors as JSON with a stable code,
  * correlation ids, request metrics, OpenAPI at /openapi.json and Swagger UI at /docs.
  */
-export async function createServiceApp(module: Type<unknown>, options: ServiceAppOptions): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
+export async function createServiceApp(
+  module: Type<unknown>,
+  options: ServiceAppOptions,
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   const logger = app.get<JsonLogger>(LOGGER);
   const config = app.get<PlatformConfig>(PLATFORM_CONFIG);
   app.useLogger(logger);
@@ -61,7 +67,10 @@ export async function createServiceApp(module: Type<unknown>, options: ServiceAp
     .addServer(config.publicUrl);
   if (options.decorateDocument) builder = options.decorateDocument(builder);
   const document: OpenAPIObject = SwaggerModule.createDocument(app, builder.build());
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+  });
 
   await app.listen(options.port ?? config.port, process.env.HOST ?? '0.0.0.0');
   logger.info(`${config.service} listening on ${await app.getUrl()}`);

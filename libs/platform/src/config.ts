@@ -24,7 +24,8 @@ export class ConfigError extends Error {}
 
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   const v = env[name];
-  if (v === undefined || v.trim() === '') throw new ConfigError(`Missing required environment variable ${name}`);
+  if (v === undefined || v.trim() === '')
+    throw new ConfigError(`Missing required environment variable ${name}`);
   return v.trim();
 }
 
@@ -32,7 +33,8 @@ export function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): 
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n)) throw new ConfigError(`Environment variable ${name} must be a number, got "${raw}"`);
+  if (!Number.isFinite(n))
+    throw new ConfigError(`Environment variable ${name} must be a number, got "${raw}"`);
   return n;
 }
 

@@ -19,7 +19,12 @@ export function createDataSource(
     synchronize: false,
     migrationsRun: false,
     applicationName: config.service,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, statement_timeout: 30000 },
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+      statement_timeout: 30000,
+    },
   });
 }
 
@@ -36,7 +41,9 @@ export async function runMigrationsLocked(dataSource: DataSource, schema: string
     const done = await dataSource.runMigrations({ transaction: 'each' });
     return done.map((m) => m.name);
   } finally {
-    await qr.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`migrations:${schema}`]).catch(() => undefined);
+    await qr
+      .query(`SELECT pg_advisory_unlock(hashtext($1))`, [`migrations:${schema}`])
+      .catch(() => undefined);
     await qr.release();
   }
 }

@@ -12,7 +12,9 @@ type Check = { status: 'up' | 'down'; error?: string; ms: number };
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
     p,
-    new Promise<T>((_r, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)),
+    new Promise<T>((_r, reject) =>
+      setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms),
+    ),
   ]);
 }
 

@@ -69,22 +69,37 @@ export class AllExceptionsFilter implements ExceptionFilter {
         typeof r === 'string'
           ? r
           : Array.isArray((r as { message?: unknown }).message)
-            ? ((r as { message: string[] }).message).join('; ')
+            ? (r as { message: string[] }).message.join('; ')
             : String((r as { message?: unknown }).message ?? exception.message);
       const code =
-        exception instanceof BadRequestException ? 'BAD_REQUEST' : (HttpStatus[status] ?? `HTTP_${status}`).toString();
+        exception instanceof BadRequestException
+          ? 'BAD_REQUEST'
+          : (HttpStatus[status] ?? `HTTP_${status}`).toString();
       return { status, body: { code, message } };
     }
-    const e = exception as { type?: string; status?: number; statusCode?: number; message?: string; expose?: boolean };
+    const e = exception as {
+      type?: string;
+      status?: number;
+      statusCode?: number;
+      message?: string;
+      expose?: boolean;
+    };
     // body-parser errors (too large, malformed JSON) carry a status and are safe to expose.
     if (e && typeof e === 'object' && (e.status ?? e.statusCode) && e.expose !== false) {
       const status = (e.status ?? e.statusCode) as number;
       if (status >= 400 && status < 500) {
         const code =
-          e.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : e.type === 'entity.parse.failed' ? 'MALFORMED_BODY' : 'BAD_REQUEST';
+          e.type === 'entity.too.large'
+            ? 'PAYLOAD_TOO_LARGE'
+            : e.type === 'entity.parse.failed'
+              ? 'MALFORMED_BODY'
+              : 'BAD_REQUEST';
         return { status, body: { code, message: e.message ?? 'Bad request' } };
       }
     }
-    return { status: 500, body: { code: 'INTERNAL', message: 'Internal error; the request was not applied' } };
+    return {
+      status: 500,
+      body: { code: 'INTERNAL', message: 'Internal error; the request was not applied' },
+    };
   }
 }

@@ -91,7 +91,12 @@ export class IdempotencyService {
       }
       // The row vanished between our insert attempt and the read (the other request rolled back): try again.
     }
-    throw new DomainError('IDEMPOTENCY.IN_PROGRESS', 'A request with this Idempotency-Key is still in progress; retry shortly', undefined, 409);
+    throw new DomainError(
+      'IDEMPOTENCY.IN_PROGRESS',
+      'A request with this Idempotency-Key is still in progress; retry shortly',
+      undefined,
+      409,
+    );
   }
 
   private assertSame(stored: string, incoming: string): void {

@@ -1,4 +1,10 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
 import type Redis from 'ioredis';
 import { DataSource, EntityManager } from 'typeorm';
@@ -36,7 +42,11 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
       dataSource,
       producer,
       config.kafka,
-      { schema: config.schema, databaseUrl: config.databaseUrl, batchSize: Number(process.env.OUTBOX_BATCH_SIZE ?? '500') },
+      {
+        schema: config.schema,
+        databaseUrl: config.databaseUrl,
+        batchSize: Number(process.env.OUTBOX_BATCH_SIZE ?? '500'),
+      },
       logger.child('outbox'),
     );
   }
@@ -47,7 +57,9 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   /** Runs `work` in a transaction and publishes what it returns through the outbox, atomically. */
-  async transaction<T>(work: (manager: EntityManager) => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
+  async transaction<T>(
+    work: (manager: EntityManager) => Promise<{ result: T; events: NewEvent[] }>,
+  ): Promise<T> {
     const result = await this.dataSource.transaction(async (manager) => {
       const out = await work(manager);
       await this.writer.append(manager, out.events);

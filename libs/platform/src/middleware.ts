@@ -3,7 +3,11 @@ import type { NextFunction, Request, Response } from 'express';
 import { histogram, runWithContext } from '@app/observability';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const httpSeconds = histogram('http_request_duration_seconds', 'HTTP request duration', ['method', 'route', 'status']);
+const httpSeconds = histogram('http_request_duration_seconds', 'HTTP request duration', [
+  'method',
+  'route',
+  'status',
+]);
 
 /** Takes `x-correlation-id` from the request (or makes one), answers with it, and carries it. */
 export function correlationMiddleware(req: Request, res: Response, next: NextFunction): void {

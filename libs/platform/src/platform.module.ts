@@ -32,7 +32,10 @@ export interface PlatformModuleOptions {
 export class PlatformModule {
   static forRoot(options: PlatformModuleOptions): DynamicModule {
     const providers: Provider[] = [
-      { provide: PLATFORM_CONFIG, useFactory: () => loadPlatformConfig(options.service, options.defaultPort, options.env) },
+      {
+        provide: PLATFORM_CONFIG,
+        useFactory: () => loadPlatformConfig(options.service, options.defaultPort, options.env),
+      },
       {
         provide: LOGGER,
         useFactory: () => {
@@ -97,7 +100,9 @@ export class PlatformModule {
       module: PlatformModule,
       controllers: [HealthController],
       providers,
-      exports: providers.map((p) => (typeof p === 'function' ? p : (p as { provide: unknown }).provide)) as never,
+      exports: providers.map((p) =>
+        typeof p === 'function' ? p : (p as { provide: unknown }).provide,
+      ) as never,
     };
   }
 }

@@ -8,7 +8,11 @@ export interface RateDecision {
 }
 
 const limited = counter('rate_limited_total', 'Requests refused by a rate limit', ['limit']);
-const degraded = counter('rate_limit_degraded_total', 'Rate-limit checks skipped because Redis was unavailable', ['limit']);
+const degraded = counter(
+  'rate_limit_degraded_total',
+  'Rate-limit checks skipped because Redis was unavailable',
+  ['limit'],
+);
 
 /**
  * Fixed-window counters in Redis. When Redis is unavailable the limiter fails OPEN (the request
@@ -25,7 +29,11 @@ export class RateLimiter {
     const window = Math.floor(Date.now() / 1000 / windowSeconds);
     const key = `rl:${limit}:${subject}:${window}`;
     try {
-      const res = await this.redis.multi().incr(key).expire(key, windowSeconds + 1).exec();
+      const res = await this.redis
+        .multi()
+        .incr(key)
+        .expire(key, windowSeconds + 1)
+        .exec();
       const count = Number(res?.[0]?.[1] ?? 0);
       const retryAfterSeconds = (window + 1) * windowSeconds - Math.floor(Date.now() / 1000);
       if (count > max) {
@@ -35,7 +43,9 @@ export class RateLimiter {
       return { allowed: true, remaining: max - count, retryAfterSeconds: 0 };
     } catch (err) {
       degraded.inc({ limit });
-      this.logger.warn(`rate limit ${limit} unavailable (Redis): failing open`, { error: (err as Error).message });
+      this.logger.warn(`rate limit ${limit} unavailable (Redis): failing open`, {
+        error: (err as Error).message,
+      });
       return { allowed: true, remaining: max, retryAfterSeconds: 0 };
     }
   }

@@ -27,14 +27,21 @@ export function baseEnv(): { kafkaBrokers: string; databaseUrl: string; redisUrl
   const databaseUrl = process.env.DATABASE_URL;
   const redisUrl = process.env.REDIS_URL;
   if (!kafkaBrokers || !databaseUrl || !redisUrl) {
-    throw new Error('KAFKA_BROKERS, DATABASE_URL and REDIS_URL must be set (the integration global setup does it)');
+    throw new Error(
+      'KAFKA_BROKERS, DATABASE_URL and REDIS_URL must be set (the integration global setup does it)',
+    );
   }
   return { kafkaBrokers, databaseUrl, redisUrl };
 }
 
-export async function createTestNamespace(options: { partitions?: number; label?: string } = {}): Promise<TestNamespace> {
+export async function createTestNamespace(
+  options: { partitions?: number; label?: string } = {},
+): Promise<TestNamespace> {
   const base = baseEnv();
-  const id = `${(options.label ?? 't').replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 12)}${randomBytes(4).toString('hex')}`;
+  const id = `${(options.label ?? 't')
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 12)}${randomBytes(4).toString('hex')}`;
   const dbName = `test_${id}`;
   const admin = new Client({ connectionString: base.databaseUrl });
   await admin.connect();
@@ -48,7 +55,11 @@ export async function createTestNamespace(options: { partitions?: number; label?
   const databaseUrl = url.toString();
   const topicPrefix = `${id}.`;
   const redisPrefix = `${id}:`;
-  const kafka = new Kafka({ clientId: `test-${id}`, brokers: base.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: `test-${id}`,
+    brokers: base.kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   await ensureTopics(kafka, { topicPrefix, partitions: options.partitions ?? 3 });
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,

@@ -59,7 +59,8 @@ export async function spawnService(
   try {
     await waitFor(
       async () => {
-        if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}: ${out.slice(-3000)}`);
+        if (proc.exitCode !== null)
+          throw new Error(`${name} exited with ${proc.exitCode}: ${out.slice(-3000)}`);
         const res = await fetch(`${url}/health/ready`).catch(() => undefined);
         return res?.status === 200;
       },

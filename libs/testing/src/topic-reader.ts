@@ -25,7 +25,11 @@ export class TopicReader<P = Record<string, unknown>> {
     private readonly topic: string,
   ) {}
 
-  static async open<P = Record<string, unknown>>(ns: TestNamespace, topic: Topic | string, dlq = false): Promise<TopicReader<P>> {
+  static async open<P = Record<string, unknown>>(
+    ns: TestNamespace,
+    topic: Topic | string,
+    dlq = false,
+  ): Promise<TopicReader<P>> {
     const name = dlq ? dlqTopicOf(topic) : topic;
     const reader = new TopicReader<P>(ns, name);
     await reader.start();
@@ -66,11 +70,19 @@ export class TopicReader<P = Record<string, unknown>> {
     return this.messages.map((m) => m.event).filter((e): e is EventEnvelope<P> => !!e && predicate(e));
   }
 
-  async waitForEvent(predicate: (e: EventEnvelope<P>) => boolean, timeoutMs = 20_000, what?: string): Promise<EventEnvelope<P>> {
+  async waitForEvent(
+    predicate: (e: EventEnvelope<P>) => boolean,
+    timeoutMs = 20_000,
+    what?: string,
+  ): Promise<EventEnvelope<P>> {
     return waitFor(() => this.events(predicate)[0], { timeoutMs, what: what ?? `an event on ${this.topic}` });
   }
 
-  async waitForCount(predicate: (e: EventEnvelope<P>) => boolean, count: number, timeoutMs = 20_000): Promise<EventEnvelope<P>[]> {
+  async waitForCount(
+    predicate: (e: EventEnvelope<P>) => boolean,
+    count: number,
+    timeoutMs = 20_000,
+  ): Promise<EventEnvelope<P>[]> {
     return waitFor(
       () => {
         const found = this.events(predicate);
