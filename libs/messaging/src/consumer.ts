@@ -1,7 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { decodeEvent, dlqTopicOf, ENVELOPE_HEADERS, EventEnvelope, PayloadOf, Topic } from '@app/contracts';
-import { counter, histogram, JsonLogger, runWithContext } from '@app/observability';
+import { counter, gauge, histogram, JsonLogger, runWithContext } from '@app/observability';
 import { KafkaSettings, topicName } from './kafka-settings';
 import { isRetriable } from './retriable';
 
@@ -29,6 +29,11 @@ export interface ConsumerSpec {
   afterCommit?: (event: EventEnvelope<PayloadOf[Topic]>, meta: MessageMeta) => void;
 }
 
+const lag = gauge('kafka_consumer_lag', 'Messages not yet consumed, per group and partition', [
+  'group',
+  'topic',
+  'partition',
+]);
 const consumed = counter('events_consumed_total', 'Events consumed', ['consumer', 'topic', 'outcome']);
 const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', [
   'consumer',
@@ -43,6 +48,7 @@ const handleSeconds = histogram('event_handle_seconds', 'Time to handle one even
 export class EventConsumerRunner {
   private consumer?: Consumer;
   private stopping = false;
+  private lagTimer?: NodeJS.Timeout;
   private readonly log: JsonLogger;
 
   constructor(
@@ -102,10 +108,43 @@ export class EventConsumerRunner {
         await commitOffsetsIfNecessary();
       },
     });
+    const lagEveryMs = Number(process.env.CONSUMER_LAG_INTERVAL_MS ?? '15000');
+    if (lagEveryMs > 0) {
+      this.lagTimer = setInterval(() => void this.measureLag().catch(() => undefined), lagEveryMs);
+      this.lagTimer.unref();
+    }
+  }
+
+  /** Publishes kafka_consumer_lag: the log end offset minus the group's committed offset. */
+  async measureLag(): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      let total = 0;
+      const topics = this.spec.topics.map((t) => topicName(this.settings, t));
+      const committed = await admin.fetchOffsets({ groupId: this.groupId, topics });
+      for (const t of committed) {
+        const ends = await admin.fetchTopicOffsets(t.topic);
+        for (const p of t.partitions) {
+          const end = Number(ends.find((e) => e.partition === p.partition)?.high ?? 0);
+          const at = Number(p.offset);
+          const behind = at < 0 ? end : Math.max(0, end - at);
+          total += behind;
+          lag.set(
+            { group: this.groupId, topic: this.unprefix(t.topic), partition: String(p.partition) },
+            behind,
+          );
+        }
+      }
+      return total;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.lagTimer) clearInterval(this.lagTimer);
     await this.consumer?.disconnect();
     this.consumer = undefined;
   }

@@ -118,15 +118,13 @@ describe('outbox → Kafka → consumer in another process', () => {
         for (let i = 0; i < total; i += 50) {
           await writer.append(
             m,
-            caseIds
-              .slice(i, i + 50)
-              .map((id) => ({
-                topic: Topic.CaseReported,
-                type: 'case.reported',
-                key: id,
-                caseId: id,
-                payload: report(id),
-              })),
+            caseIds.slice(i, i + 50).map((id) => ({
+              topic: Topic.CaseReported,
+              type: 'case.reported',
+              key: id,
+              caseId: id,
+              payload: report(id),
+            })),
           );
         }
       }),
