@@ -14,7 +14,11 @@ export const DISPATCH_ERRORS = {
   InvalidCommand: 'DISPATCH.INVALID_COMMAND',
 } as const;
 
-export function invalidTransition(from: CaseStatus, command: CaseCommandType, allowed: string[]): DomainError {
+export function invalidTransition(
+  from: CaseStatus,
+  command: CaseCommandType,
+  allowed: string[],
+): DomainError {
   return new DomainError(
     DISPATCH_ERRORS.InvalidTransition,
     `A case in status "${from}" cannot take "${command}"` +

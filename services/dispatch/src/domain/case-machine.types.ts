@@ -194,6 +194,8 @@ export interface MergeCommand extends CommandBase {
 export interface FlagSupervisionCommand extends CommandBase {
   type: 'flag_supervision';
   reason?: string;
+  /** `escalation`: flagged by an SLA escalation step (actorKind system); default staff. */
+  source?: 'staff' | 'escalation';
 }
 
 export type CaseCommand =

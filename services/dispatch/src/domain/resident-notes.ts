@@ -26,11 +26,15 @@ export const residentNotes = {
   },
   leadDoneSupportPending: (u: UnitRef): string => {
     const l = unitLabel(u);
-    return both(`${l.zh}已处理完毕，协办单位处理中`, `${l.en} has finished; supporting units are still working`);
+    return both(
+      `${l.zh}已处理完毕，协办单位处理中`,
+      `${l.en} has finished; supporting units are still working`,
+    );
   },
   rerouting: (): string => both('正在重新分派至责任单位', 'Being passed to the responsible unit'),
   extended: (): string => both('办理期限已延长', 'The time to handle it has been extended'),
-  infoRequested: (question: string): string => both(`请补充信息：${question}`, `Please tell us more: ${question}`),
+  infoRequested: (question: string): string =>
+    both(`请补充信息：${question}`, `Please tell us more: ${question}`),
   infoReceived: (): string => both('已收到您补充的信息', 'We received your information'),
   resolved: (u: UnitRef): string => {
     const l = unitLabel(u);

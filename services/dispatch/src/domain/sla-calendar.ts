@@ -184,7 +184,8 @@ function checkDate(d: Date, name: string): number {
  */
 export function addBusinessMs(start: Date, ms: number, calendar: SlaCalendar): Date {
   const from = checkDate(start, 'start');
-  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`duration must be a finite number >= 0, got ${ms}`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new RangeError(`duration must be a finite number >= 0, got ${ms}`);
   const cal = working(calendar);
   if (!cal || ms === 0) return new Date(from + ms);
   let remaining = ms;

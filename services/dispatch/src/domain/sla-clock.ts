@@ -301,7 +301,11 @@ function deadlineView(state: SlaState, d: SlaDeadlineState, at: Date): SlaDeadli
     };
   }
   if (at >= d.dueAt) {
-    return { ...base, standing: 'overdue', overdueSeconds: Math.floor(businessMsBetween(d.dueAt, at, cal) / 1000) };
+    return {
+      ...base,
+      standing: 'overdue',
+      overdueSeconds: Math.floor(businessMsBetween(d.dueAt, at, cal) / 1000),
+    };
   }
   return {
     ...base,

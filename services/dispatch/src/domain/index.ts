@@ -1,0 +1,5 @@
+export * from './case-machine.types';
+export * from './case-machine.errors';
+export * from './case-machine';
+export * from './sla-calendar';
+export * from './sla-clock';
