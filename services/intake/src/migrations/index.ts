@@ -1,4 +1,5 @@
 import { Messaging1763900000000 } from './1763900000000-messaging';
+import { Intake1763900001000 } from './1763900001000-intake';
 
 /** Every migration of the intake schema, in order. */
-export const INTAKE_MIGRATIONS = [Messaging1763900000000];
+export const INTAKE_MIGRATIONS = [Messaging1763900000000, Intake1763900001000];

@@ -1,0 +1,26 @@
+/** Human-readable case references: `<PREFIX>-YYYYMMDD-NNNNNN`, the date in the center's zone. */
+
+export const REFERENCE_TIMEZONE = 'Asia/Shanghai';
+export const REFERENCE_PATTERN = /^[A-Z]{1,8}-\d{8}-\d{6,}$/;
+
+/** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
+export function localDay(at: Date, timeZone = REFERENCE_TIMEZONE): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(at);
+  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+export function formatReference(prefix: string, day: string, sequence: number): string {
+  if (!Number.isInteger(sequence) || sequence < 1)
+    throw new RangeError(`sequence must be a positive integer, got ${sequence}`);
+  return `${prefix}-${day.replace(/-/g, '')}-${String(sequence).padStart(6, '0')}`;
+}
+
+export function isReference(value: string): boolean {
+  return REFERENCE_PATTERN.test(value);
+}

@@ -1,0 +1,69 @@
+import type { CaseStatus } from '@app/contracts';
+
+/** What the resident's tracking view keeps of a case; updated by case.lifecycle events. */
+export interface ResidentView {
+  status: CaseStatus;
+  unitName?: string | null;
+  expectedAt?: string | null;
+  routedCategoryCode?: string | null;
+  infoRequested: boolean;
+  mergedIntoReference?: string | null;
+  lastResidentNote?: string | null;
+}
+
+export interface LifecycleChange {
+  type: string;
+  status: CaseStatus;
+  unitName?: string;
+  taskRole?: 'lead' | 'support';
+  categoryCode?: string;
+  resolveBy?: string;
+  residentVisible: boolean;
+  residentNote?: string;
+  mergedIntoReference?: string;
+  at: string;
+}
+
+export interface TimelineEntry {
+  type: string;
+  status: CaseStatus;
+  note?: string;
+  at: string;
+}
+
+/** Default wording for resident-visible entries that come without a note (zh-CN first, as residents read it). */
+const DEFAULT_NOTES: Partial<Record<string, string>> = {
+  'case.reported': '您的反映已收到 / We received your report',
+  'case.assigned': '已分派给责任单位 / Assigned to the responsible unit',
+  'case.accepted': '责任单位已签收 / The unit has accepted the task',
+  'case.progress': '处置中 / Work in progress',
+  'case.info-requested': '需要您补充信息 / Please add information',
+  'case.resolved': '已办结，请确认并评价 / Resolved: please confirm and rate',
+  'case.closed': '已销号 / Closed',
+  'case.reopened': '已重新办理 / Reopened',
+  'case.cancelled': '已撤销 / Cancelled',
+  'case.merged': '已与同一问题合并办理 / Merged with a report of the same problem',
+};
+
+/** Applies one lifecycle change: the new view and the timeline entry the resident sees, if any. */
+export function applyLifecycle(
+  view: ResidentView,
+  change: LifecycleChange,
+): { view: ResidentView; entry?: TimelineEntry } {
+  const next: ResidentView = { ...view, status: change.status };
+  // Only the lead unit is "the unit responsible" in the resident's eyes.
+  if (change.unitName && change.taskRole !== 'support') next.unitName = change.unitName;
+  if (change.resolveBy) next.expectedAt = change.resolveBy;
+  if (change.categoryCode) next.routedCategoryCode = change.categoryCode;
+  if (change.type === 'case.info-requested') next.infoRequested = true;
+  if (change.type === 'case.info-provided' || change.status === 'closed' || change.status === 'cancelled')
+    next.infoRequested = false;
+  if (change.type === 'case.merged' && change.mergedIntoReference)
+    next.mergedIntoReference = change.mergedIntoReference;
+  if (!change.residentVisible) return { view: next };
+  const note = change.residentNote?.trim() || DEFAULT_NOTES[change.type];
+  if (note) next.lastResidentNote = note;
+  return { view: next, entry: { type: change.type, status: change.status, note, at: change.at } };
+}
+
+export const RECEIVED_NOTE = DEFAULT_NOTES['case.reported'] as string;

@@ -1,0 +1,2 @@
+export * from './media-upload.handler';
+export * from './media-upload.http.controller';

@@ -1,0 +1,3 @@
+export * from './report-intake.handler';
+export * from './report-intake.http.controller';
+export * from './report-intake.dto';

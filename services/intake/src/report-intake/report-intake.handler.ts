@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  CaseReportedPayload,
+  CaseResidentPayload,
+  CaseStatus,
+  Channel,
+  LocationDto,
+  MediaRefDto,
+  ReporterDto,
+  Topic,
+  ValidationFailedError,
+} from '@app/contracts';
+import { counter, JsonLogger } from '@app/observability';
+import { hashRequest, IdempotencyService, LOGGER, MessagingService, StoredResponse } from '@app/platform';
+import {
+  duplicateKey,
+  formatReference,
+  hashTrackingToken,
+  localDay,
+  locationKey,
+  newTrackingToken,
+  RECEIVED_NOTE,
+} from '../domain';
+import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
+import { seal, unseal } from '../shared/answer-seal';
+import { CategoriesRepository } from '../shared/categories.repository';
+import { ReportsRepository } from '../shared/reports.repository';
+
+const reported = counter('cases_reported_total', 'New cases created from reports', ['channel']);
+const duplicates = counter('duplicates_total', 'Reports attached to an open case as co-reports', ['channel']);
+
+/** A report from any channel, already validated for shape. */
+export interface SubmitReport {
+  channel: Channel;
+  description: string;
+  categoryCode?: string;
+  location: LocationDto;
+  reporter: ReporterDto;
+  media: MediaRefDto[];
+  gridWorkerId?: string;
+  attributes?: Record<string, string>;
+  open311ClientId?: string;
+}
+
+export interface ReportAnswerBody {
+  caseId: string;
+  reference: string;
+  trackingToken: string;
+  status: CaseStatus;
+  reportedAt: string;
+  duplicateOf?: { caseId: string; reference: string };
+  coReportId?: string;
+}
+
+export interface SubmitOptions {
+  /** Idempotency-Key and its scope (per client). */
+  idempotency?: { scope: string; key: string };
+  /** Field names to use in validation errors (Open311 names differ). */
+  fieldNames?: Partial<Record<'categoryCode' | 'reporter.preferredContact' | 'reporter.name', string>>;
+}
+
+/**
+ * Takes a report: validates the rules the DTO cannot express, then in ONE transaction either
+ * attaches it to an open case of the same category and place (co-report, case.co-reported) or
+ * creates a case (reference, case.reported), with the Idempotency-Key row in the same
+ * transaction. The tracking token is stored as a hash; the stored answer holds it sealed.
+ */
+@Injectable()
+export class ReportIntakeHandler {
+  private readonly log: JsonLogger;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly messaging: MessagingService,
+    private readonly idempotency: IdempotencyService,
+    private readonly reports: ReportsRepository,
+    private readonly categories: CategoriesRepository,
+    @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
+    @Inject(LOGGER) logger: JsonLogger,
+  ) {
+    this.log = logger.child('report-intake');
+  }
+
+  async submit(
+    report: SubmitReport,
+    options: SubmitOptions = {},
+  ): Promise<{ status: number; body: ReportAnswerBody; replayed: boolean }> {
+    await this.checkRules(report, options);
+    let outcome: { status: number; body: ReportAnswerBody; replayed: boolean };
+    if (options.idempotency) {
+      const { scope, key } = options.idempotency;
+      const res = await this.idempotency.execute(
+        scope,
+        key,
+        hashRequest(report),
+        (m) => this.apply(m, report),
+        () => this.messaging.nudge(),
+      );
+      outcome = { status: res.status, body: res.body as ReportAnswerBody, replayed: res.replayed };
+    } else {
+      const res = await this.dataSource.transaction((m) => this.apply(m, report));
+      this.messaging.nudge();
+      outcome = { status: res.status, body: res.body as ReportAnswerBody, replayed: false };
+    }
+    if (!outcome.replayed) {
+      if (outcome.body.duplicateOf) duplicates.inc({ channel: report.channel });
+      else reported.inc({ channel: report.channel });
+      this.log.info(outcome.body.duplicateOf ? 'report attached to an open case' : 'report accepted', {
+        reference: outcome.body.reference,
+        caseId: outcome.body.caseId,
+        channel: report.channel,
+        duplicateOf: outcome.body.duplicateOf?.reference,
+        reporter: {
+          name: report.reporter.name,
+          phone: report.reporter.phone,
+          confidential: report.reporter.confidential,
+        },
+      });
+    }
+    const b = outcome.body;
+    // One key order whether the answer is fresh or replayed from jsonb.
+    const body: ReportAnswerBody = {
+      caseId: b.caseId,
+      reference: b.reference,
+      trackingToken: unseal(this.config.answerKey, b.trackingToken),
+      status: b.status,
+      reportedAt: b.reportedAt,
+      ...(b.duplicateOf
+        ? { duplicateOf: { caseId: b.duplicateOf.caseId, reference: b.duplicateOf.reference } }
+        : {}),
+      ...(b.coReportId ? { coReportId: b.coReportId } : {}),
+    };
+    return { ...outcome, body };
+  }
+
+  private async checkRules(r: SubmitReport, options: SubmitOptions): Promise<void> {
+    const name = (f: 'categoryCode' | 'reporter.preferredContact' | 'reporter.name'): string =>
+      options.fieldNames?.[f] ?? f;
+    const problems: { field: string; problems: string[] }[] = [];
+    const rep = r.reporter;
+    if (rep.anonymous) {
+      for (const f of ['name', 'phone', 'email', 'wechatOpenId'] as const) {
+        if (rep[f] !== undefined)
+          problems.push({
+            field: `reporter.${f}`,
+            problems: ['must be empty when the reporter is anonymous'],
+          });
+      }
+    }
+    const needs: Record<string, keyof ReporterDto> = { sms: 'phone', email: 'email', wechat: 'wechatOpenId' };
+    if (rep.preferredContact && rep.preferredContact !== 'none' && !rep[needs[rep.preferredContact]]) {
+      problems.push({
+        field: name('reporter.preferredContact'),
+        problems: [`${rep.preferredContact} needs reporter.${String(needs[rep.preferredContact])}`],
+      });
+    }
+    if (r.categoryCode && (await this.categories.check(r.categoryCode)) === 'unknown') {
+      problems.push({ field: name('categoryCode'), problems: [`unknown category ${r.categoryCode}`] });
+    }
+    if (problems.length) {
+      throw new ValidationFailedError(
+        `Invalid request: check ${problems.map((p) => p.field).join(', ')}`,
+        problems,
+      );
+    }
+  }
+
+  private async apply(m: EntityManager, r: SubmitReport): Promise<StoredResponse> {
+    const at = new Date();
+    const token = newTrackingToken();
+    const tokenHash = hashTrackingToken(token);
+    const dupKey = duplicateKey(r.categoryCode, r.location);
+    const locKey = locationKey(r.location);
+    if (dupKey && locKey && r.categoryCode) {
+      // Serialises same-category reports at one place, so two at once make exactly one case.
+      await this.reports.lockDuplicateKey(m, dupKey);
+      const since = new Date(at.getTime() - this.config.duplicateWindowMinutes * 60_000);
+      const open = await this.reports.findOpenDuplicate(m, r.categoryCode, locKey, since);
+      if (open) {
+        const coReportId = randomUUID();
+        await this.reports.insertCoReport(m, {
+          id: coReportId,
+          caseId: open.caseId,
+          channel: r.channel,
+          description: r.description,
+          reporter: r.reporter,
+          media: r.media,
+          trackingTokenHash: tokenHash,
+          reportedAt: at,
+        });
+        const payload: CaseResidentPayload = {
+          caseId: open.caseId,
+          reference: open.reference,
+          coReportId,
+          reporter: r.reporter,
+          comment: r.description.slice(0, 2000),
+          at: at.toISOString(),
+        };
+        await this.messaging.publish(m, [
+          {
+            topic: Topic.CaseResident,
+            type: 'case.co-reported',
+            key: open.caseId,
+            caseId: open.caseId,
+            payload,
+          },
+        ]);
+        const body: ReportAnswerBody = {
+          caseId: open.caseId,
+          reference: open.reference,
+          trackingToken: seal(this.config.answerKey, token),
+          status: open.status,
+          reportedAt: at.toISOString(),
+          duplicateOf: { caseId: open.caseId, reference: open.reference },
+          coReportId,
+        };
+        return { status: 201, body };
+      }
+    }
+    const caseId = randomUUID();
+    const reference = formatReference(
+      this.config.referencePrefix,
+      localDay(at),
+      await this.reports.nextSequence(m, localDay(at)),
+    );
+    await this.reports.insertReport(m, {
+      caseId,
+      reference,
+      channel: r.channel,
+      description: r.description,
+      categoryCode: r.categoryCode,
+      location: r.location,
+      locationKey: locKey,
+      reporter: r.reporter,
+      media: r.media,
+      gridWorkerId: r.gridWorkerId,
+      attributes: r.attributes,
+      open311ClientId: r.open311ClientId,
+      trackingTokenHash: tokenHash,
+      reportedAt: at,
+    });
+    await this.reports.appendTimeline(m, caseId, {
+      type: 'case.reported',
+      status: 'reported',
+      note: RECEIVED_NOTE,
+      at: at.toISOString(),
+    });
+    const payload: CaseReportedPayload = {
+      caseId,
+      reference,
+      channel: r.channel,
+      description: r.description,
+      ...(r.categoryCode ? { categoryCode: r.categoryCode } : {}),
+      location: r.location,
+      reporter: r.reporter,
+      media: r.media,
+      ...(r.gridWorkerId ? { gridWorkerId: r.gridWorkerId } : {}),
+      reportedAt: at.toISOString(),
+      ...(r.attributes && Object.keys(r.attributes).length ? { attributes: r.attributes } : {}),
+    };
+    await this.messaging.publish(m, [
+      { topic: Topic.CaseReported, type: 'case.reported', key: caseId, caseId, payload },
+    ]);
+    const body: ReportAnswerBody = {
+      caseId,
+      reference,
+      trackingToken: seal(this.config.answerKey, token),
+      status: 'reported',
+      reportedAt: at.toISOString(),
+    };
+    return { status: 201, body };
+  }
+}

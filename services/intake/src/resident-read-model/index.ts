@@ -1,0 +1,2 @@
+export * from './resident-read-model.handler';
+export * from './resident-read-model.kafka-consumer';

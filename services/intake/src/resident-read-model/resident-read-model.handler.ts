@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { CaseLifecyclePayload, EventEnvelope } from '@app/contracts';
+import { JsonLogger } from '@app/observability';
+import { LOGGER } from '@app/platform';
+import { applyLifecycle } from '../domain';
+import { ReportsRepository } from '../shared/reports.repository';
+
+/**
+ * Keeps the resident's view current from case.lifecycle: status, responsible unit, expected
+ * time, routed category (which also feeds duplicate detection) and resident-visible timeline
+ * entries. Runs in the consumer's transaction; the inbox makes a redelivery a no-op.
+ */
+@Injectable()
+export class ResidentReadModelHandler {
+  private readonly log: JsonLogger;
+
+  constructor(
+    private readonly reports: ReportsRepository,
+    @Inject(LOGGER) logger: JsonLogger,
+  ) {
+    this.log = logger.child('resident-read-model');
+  }
+
+  async handle(event: EventEnvelope<CaseLifecyclePayload>, m: EntityManager): Promise<void> {
+    const p = event.payload;
+    const row = await this.reports.byCaseIdForUpdate(m, p.caseId);
+    if (!row) {
+      // A case intake did not take (e.g. opened by the center directly): nothing to show a resident.
+      this.log.debug('lifecycle event for a case intake does not know: ignored', {
+        caseId: p.caseId,
+        type: event.type,
+      });
+      return;
+    }
+    const { view, entry } = applyLifecycle(
+      {
+        status: row.status,
+        unitName: row.unitName,
+        expectedAt: row.expectedAt ? new Date(row.expectedAt).toISOString() : null,
+        routedCategoryCode: row.routedCategoryCode,
+        infoRequested: row.infoRequested,
+        mergedIntoReference: row.mergedIntoReference,
+        lastResidentNote: row.lastResidentNote,
+      },
+      {
+        type: event.type,
+        status: p.status,
+        unitName: p.unitName,
+        taskRole: p.taskRole,
+        categoryCode: p.categoryCode,
+        resolveBy: p.resolveBy,
+        residentVisible: p.residentVisible,
+        residentNote: p.residentNote,
+        mergedIntoReference: p.mergedIntoReference,
+        at: p.at,
+      },
+    );
+    await this.reports.saveView(m, p.caseId, view);
+    if (entry) await this.reports.appendTimeline(m, p.caseId, entry, event.eventId);
+  }
+}

@@ -1,0 +1,21 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { CaseLifecyclePayload, EventEnvelope, Topic } from '@app/contracts';
+import { MessagingService } from '@app/platform';
+import { ResidentReadModelHandler } from './resident-read-model.handler';
+
+/** Consumes case.lifecycle (group intake.resident-read-model). */
+@Injectable()
+export class ResidentReadModelKafkaConsumer implements OnModuleInit {
+  constructor(
+    private readonly messaging: MessagingService,
+    private readonly handler: ResidentReadModelHandler,
+  ) {}
+
+  onModuleInit(): void {
+    this.messaging.consume({
+      name: 'resident-read-model',
+      topics: [Topic.CaseLifecycle],
+      handle: (event, manager) => this.handler.handle(event as EventEnvelope<CaseLifecyclePayload>, manager),
+    });
+  }
+}

@@ -1,0 +1,226 @@
+import type { Producer } from 'kafkajs';
+import { CaseResidentPayload, Topic } from '@app/contracts';
+import {
+  createTestNamespace,
+  ServiceProcess,
+  spawnService,
+  TestNamespace,
+  TopicReader,
+  waitFor,
+} from '@app/testing';
+import { call, LENIENT_LIMITS, lifecycle, produce, report, sql } from './support';
+
+type Answer = { caseId: string; reference: string; trackingToken: string };
+type View = {
+  reference: string;
+  status: string;
+  responsibleUnit?: string;
+  expectedBy?: string;
+  infoRequested: boolean;
+  awaitingFeedback: boolean;
+  timeline: { type: string; status: string; note?: string }[];
+};
+
+describe('resident tracking: status from case events, only with the tracking token', () => {
+  let ns: TestNamespace;
+  let intake: ServiceProcess;
+  let resident: TopicReader<CaseResidentPayload>;
+  let producer: Producer;
+  let mine: Answer;
+
+  beforeAll(async () => {
+    ns = await createTestNamespace({ label: 'track' });
+    intake = await spawnService('intake', { ...ns.env, ...LENIENT_LIMITS });
+    resident = await TopicReader.open<CaseResidentPayload>(ns, Topic.CaseResident);
+    producer = ns.kafka.producer();
+    await producer.connect();
+    mine = (await call<Answer>(`${intake.url}/v1/reports`, { body: report() })).body;
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await resident?.close();
+    await intake?.kill('SIGTERM');
+    await ns?.cleanup();
+  });
+
+  const view = (token?: string, viaQuery = false) =>
+    call<View>(
+      `${intake.url}/v1/reports/${mine.reference}${viaQuery && token ? `?token=${encodeURIComponent(token)}` : ''}`,
+      {
+        headers: !viaQuery && token ? { 'X-Tracking-Token': token } : {},
+      },
+    );
+  const emit = (
+    type: string,
+    status: Parameters<typeof lifecycle>[2],
+    over: Parameters<typeof lifecycle>[3] = {},
+  ) =>
+    produce(
+      ns,
+      producer,
+      Topic.CaseLifecycle,
+      type,
+      mine.caseId,
+      lifecycle(mine.caseId, mine.reference, status, over),
+      mine.caseId,
+    );
+
+  it('shows the report with the token (header or query), and answers 404 alike for a wrong, missing or unknown token/reference', async () => {
+    const ok = await view(mine.trackingToken);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({
+      reference: mine.reference,
+      status: 'reported',
+      infoRequested: false,
+      awaitingFeedback: false,
+    });
+    expect(ok.body.timeline).toEqual([
+      expect.objectContaining({ type: 'case.reported', status: 'reported' }),
+    ]);
+    expect((await view(mine.trackingToken, true)).status).toBe(200);
+
+    const wrong = await view('x'.repeat(43));
+    const missing = await view();
+    const unknown = await call(`${intake.url}/v1/reports/WL-20000101-999999`, {
+      headers: { 'X-Tracking-Token': mine.trackingToken },
+    });
+    for (const r of [wrong, missing, unknown]) {
+      expect(r.status).toBe(404);
+      expect(r.body).toEqual({ code: 'INTAKE.NOT_FOUND', message: 'Report was not found' });
+    }
+  });
+
+  it('follows case.lifecycle: unit, expected time, resident-visible timeline entries only, deduplicated by event id', async () => {
+    const resolveBy = new Date(Date.now() + 86_400_000).toISOString();
+    await emit('case.assigned', 'assigned', {
+      unitName: '阳光物业',
+      taskRole: 'lead',
+      resolveBy,
+      residentNote: '已派给阳光物业',
+    });
+    await emit('case.assigned', 'assigned', {
+      unitName: '志愿服务队',
+      taskRole: 'support',
+      residentVisible: false,
+    });
+    const accepted = lifecycle(mine.caseId, mine.reference, 'accepted', { residentNote: '物业已签收' });
+    const acceptedId = await produce(
+      ns,
+      producer,
+      Topic.CaseLifecycle,
+      'case.accepted',
+      mine.caseId,
+      accepted,
+      mine.caseId,
+    );
+    // The same event again (a redelivery): no second timeline entry.
+    await producer.send({
+      topic: `${ns.topicPrefix}${Topic.CaseLifecycle}`,
+      messages: [
+        {
+          key: mine.caseId,
+          value: JSON.stringify({
+            eventId: acceptedId,
+            type: 'case.accepted',
+            schemaVersion: 1,
+            key: mine.caseId,
+            caseId: mine.caseId,
+            correlationId: 'c',
+            occurredAt: new Date().toISOString(),
+            producer: 'test',
+            payload: accepted,
+          }),
+        },
+      ],
+    });
+    await emit('case.sla-warning', 'accepted', { residentVisible: false, note: 'internal' });
+    const v = await waitFor(
+      async () => {
+        const r = await view(mine.trackingToken);
+        return r.body.timeline.length >= 3 && r.body.status === 'accepted' ? r : undefined;
+      },
+      { what: 'the timeline' },
+    );
+    // Let the trailing (invisible) events land, then check nothing else showed up.
+    await waitFor(
+      async () =>
+        (await sql(ns, `SELECT 1 FROM intake.inbox WHERE consumer = 'resident-read-model'`)).length >= 4,
+      { what: 'all lifecycle events' },
+    );
+    const final = await view(mine.trackingToken);
+    expect(final.body).toMatchObject({
+      status: 'accepted',
+      responsibleUnit: '阳光物业',
+      expectedBy: resolveBy,
+    });
+    expect(final.body.timeline.map((t) => t.note)).toEqual([
+      expect.any(String),
+      '已派给阳光物业',
+      '物业已签收',
+    ]);
+    expect(JSON.stringify(final.body)).not.toContain('internal');
+    expect(v.status).toBe(200);
+  });
+
+  it('takes information only when the center asked for it, and feedback only once resolved', async () => {
+    const infoUrl = `${intake.url}/v1/reports/${mine.reference}/info`;
+    const feedbackUrl = `${intake.url}/v1/reports/${mine.reference}/feedback`;
+    const headers = { 'X-Tracking-Token': mine.trackingToken };
+    expect((await call<{ code: string }>(infoUrl, { body: { text: '门牌 3-201' }, headers })).body.code).toBe(
+      'INTAKE.INFO_NOT_REQUESTED',
+    );
+    const early = await call<{ code: string }>(feedbackUrl, {
+      body: { confirmed: true, satisfaction: 'satisfied' },
+      headers,
+    });
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('INTAKE.NOT_AWAITING_FEEDBACK');
+    expect((await call(feedbackUrl, { body: { confirmed: true, satisfaction: 'satisfied' } })).status).toBe(
+      404,
+    );
+
+    await emit('case.info-requested', 'in_progress', { residentNote: '请补充具体门牌号' });
+    await waitFor(async () => (await view(mine.trackingToken)).body.infoRequested, { what: 'infoRequested' });
+    const bad = await call<{ details: { fields: { field: string }[] } }>(infoUrl, {
+      body: { text: '' },
+      headers,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.fields[0].field).toBe('text');
+    const info = await call(`${infoUrl}?token=${mine.trackingToken}`, { body: { text: '门牌 3-201' } });
+    expect(info.status).toBe(202);
+    const infoEvent = await resident.waitForEvent((e) => e.type === 'case.info-provided');
+    expect(infoEvent).toMatchObject({
+      key: mine.caseId,
+      payload: { caseId: mine.caseId, reference: mine.reference, comment: '门牌 3-201' },
+    });
+
+    await emit('case.resolved', 'resolved', { residentNote: '已疏通' });
+    await waitFor(async () => (await view(mine.trackingToken)).body.awaitingFeedback, {
+      what: 'awaitingFeedback',
+    });
+    const invalid = await call<{ details: { fields: { field: string }[] } }>(feedbackUrl, {
+      body: { confirmed: 'yes', satisfaction: 'great', extra: 1 },
+      headers,
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.details.fields.map((f) => f.field).sort()).toEqual([
+      'confirmed',
+      'extra',
+      'satisfaction',
+    ]);
+    const fb = await call(feedbackUrl, {
+      body: { confirmed: true, satisfaction: 'basically_satisfied', comment: '挺快的' },
+      headers,
+    });
+    expect(fb.status).toBe(202);
+    const fbEvent = await resident.waitForEvent((e) => e.type === 'case.feedback-submitted');
+    expect(fbEvent.payload).toMatchObject({
+      caseId: mine.caseId,
+      confirmed: true,
+      satisfaction: 'basically_satisfied',
+      comment: '挺快的',
+    });
+  });
+});
