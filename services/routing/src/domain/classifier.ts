@@ -78,13 +78,12 @@ export function strengthOf(score: number, saturation = DEFAULT_SATURATION): numb
   return Math.round((1 - Math.exp(-score / saturation)) * 1000) / 1000;
 }
 
-const compileCategories = memoizeByRef(
-  (categories: readonly RoutingCategory[]): CompiledLexicon =>
-    compileLexicon(
-      categories
-        .filter((c) => c.active !== false)
-        .map((c) => ({ owner: c.code, zh: c.keywordsZh, en: c.keywordsEn })),
-    ),
+const compileCategories = memoizeByRef((categories: readonly RoutingCategory[]): CompiledLexicon =>
+  compileLexicon(
+    categories
+      .filter((c) => c.active !== false)
+      .map((c) => ({ owner: c.code, zh: c.keywordsZh, en: c.keywordsEn })),
+  ),
 );
 
 /**
@@ -101,10 +100,7 @@ export function classify(
   const scored = [...evidence.entries()]
     .map(([categoryCode, ev]) => ({ categoryCode, score: scoreOf(ev) }))
     .filter((s) => s.score > 0)
-    .sort(
-      (a, b) =>
-        b.score - a.score || (order.get(a.categoryCode) ?? 0) - (order.get(b.categoryCode) ?? 0),
-    );
+    .sort((a, b) => b.score - a.score || (order.get(a.categoryCode) ?? 0) - (order.get(b.categoryCode) ?? 0));
   const best = scored[0];
   const runnerUp = scored[1];
   const confidence = best ? confidenceOf(best.score, runnerUp?.score ?? 0, options.saturation) : 0;

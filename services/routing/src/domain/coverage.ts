@@ -49,10 +49,9 @@ export type CoverageResult =
   | { ok: false; code: 'NO_COVERING_UNIT'; reasons: string[] };
 
 /** Higher = more specific. */
-const SPECIFICITY: Record<AreaLevel, number> = Object.fromEntries(AREA_LEVELS.map((l, i) => [l, i])) as Record<
-  AreaLevel,
-  number
->;
+const SPECIFICITY: Record<AreaLevel, number> = Object.fromEntries(
+  AREA_LEVELS.map((l, i) => [l, i]),
+) as Record<AreaLevel, number>;
 
 export interface AreaIndex {
   byCode: ReadonlyMap<string, RoutingArea>;
@@ -67,7 +66,11 @@ export const buildAreaIndex = memoizeByRef((areas: readonly RoutingArea[]): Area
   const byCode = new Map(active.map((a) => [a.code, a]));
   const withPolygon = active
     .filter((a) => (a.polygon?.length ?? 0) >= 3)
-    .sort((a, b) => SPECIFICITY[b.level] - SPECIFICITY[a.level] || polygonArea(a.polygon ?? []) - polygonArea(b.polygon ?? []));
+    .sort(
+      (a, b) =>
+        SPECIFICITY[b.level] - SPECIFICITY[a.level] ||
+        polygonArea(a.polygon ?? []) - polygonArea(b.polygon ?? []),
+    );
   const names: { text: string; area: RoutingArea }[] = [];
   for (const a of active) {
     for (const n of [a.name, ...(a.aliases ?? [])]) {
@@ -75,7 +78,9 @@ export const buildAreaIndex = memoizeByRef((areas: readonly RoutingArea[]): Area
       if (text.length >= 2) names.push({ text, area: a });
     }
   }
-  names.sort((x, y) => y.text.length - x.text.length || SPECIFICITY[y.area.level] - SPECIFICITY[x.area.level]);
+  names.sort(
+    (x, y) => y.text.length - x.text.length || SPECIFICITY[y.area.level] - SPECIFICITY[x.area.level],
+  );
   return { byCode, withPolygon, names };
 });
 

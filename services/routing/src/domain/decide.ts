@@ -7,7 +7,7 @@ import {
   UNIT_TYPE_LABELS,
   UnitType,
 } from '@app/contracts';
-import { classify, Classification, RoutingCategory, strengthOf } from './classifier';
+import { CategoryScore, classify, RoutingCategory, strengthOf } from './classifier';
 import { findCoveringUnit, LocationInput, resolveLocation, ResolvedLocation } from './coverage';
 import type { RoutingRefData } from './ref-data';
 import { selectRule } from './rules';
@@ -39,6 +39,8 @@ interface DecisionCommon {
   signals: string[];
   /** Area codes of the location, most specific first (empty when unplaced). */
   areaChain: string[];
+  /** The classifier's best categories, when the category came from the text (for explain screens). */
+  ranking?: CategoryScore[];
   /** Human-readable explanation, in decision order. */
   reasons: string[];
 }
@@ -68,9 +70,8 @@ export type RoutingDecision = RoutedDecision | TriageDecision;
 interface CategoryChoice {
   category?: RoutingCategory;
   confidence: number;
-  /** The classifier's view when the category came from the text. */
-  classification?: Classification;
-  explicit: boolean;
+  /** Present when the category came from the text. */
+  ranking?: CategoryScore[];
 }
 
 const pct = (n: number): string => n.toFixed(2);
@@ -87,12 +88,12 @@ function chooseCategory(
     const given = byCode.get(input.categoryCode);
     if (given) {
       reasons.push(`category '${given.code}' given with the report`);
-      return { category: given, confidence: 1, explicit: true };
+      return { category: given, confidence: 1 };
     }
     reasons.push(`category '${input.categoryCode}' is unknown or inactive; classifying the text`);
   }
 
-  const classification = classify(input.text, active, {
+  const classification = classify(input.text, ref.categories, {
     threshold: ref.confidenceThreshold,
     saturation: ref.confidenceSaturation,
   });
@@ -110,20 +111,28 @@ function chooseCategory(
     reasons.push('no category keyword found in the text');
   }
 
-  const override = detection.signals.find((s) => s.categoryMode === 'override' && byCode.has(s.categoryCode ?? ''));
+  const override = detection.signals.find(
+    (s) => s.categoryMode === 'override' && byCode.has(s.categoryCode ?? ''),
+  );
   if (override?.categoryCode && override.categoryCode !== category?.code) {
     category = byCode.get(override.categoryCode);
     confidence = Math.max(confidence, strengthOf(override.score, ref.confidenceSaturation));
-    reasons.push(`signal '${override.code}' sets category '${override.categoryCode}' (confidence ${pct(confidence)})`);
+    reasons.push(
+      `signal '${override.code}' sets category '${override.categoryCode}' (confidence ${pct(confidence)})`,
+    );
   } else if (confidence < ref.confidenceThreshold) {
-    const fallback = detection.signals.find((s) => s.categoryMode === 'fallback' && byCode.has(s.categoryCode ?? ''));
+    const fallback = detection.signals.find(
+      (s) => s.categoryMode === 'fallback' && byCode.has(s.categoryCode ?? ''),
+    );
     if (fallback?.categoryCode) {
       category = byCode.get(fallback.categoryCode);
       confidence = Math.max(confidence, strengthOf(fallback.score, ref.confidenceSaturation));
-      reasons.push(`signal '${fallback.code}' sets category '${fallback.categoryCode}' (confidence ${pct(confidence)})`);
+      reasons.push(
+        `signal '${fallback.code}' sets category '${fallback.categoryCode}' (confidence ${pct(confidence)})`,
+      );
     }
   }
-  return { category, confidence, classification, explicit: false };
+  return { category, confidence, ranking: classification.ranking };
 }
 
 function describeSignal(s: DetectedSignal): string {
@@ -149,7 +158,9 @@ function unitLabel(t: UnitType): string {
 export function decide(input: DecideInput, ref: RoutingRefData, now: Date): RoutingDecision {
   const reasons: string[] = [];
   if (input.attempt > 1 || input.excludedUnitIds.length > 0) {
-    const excluded = input.excludedUnitIds.length ? `; excluding units that returned it: ${input.excludedUnitIds.join(', ')}` : '';
+    const excluded = input.excludedUnitIds.length
+      ? `; excluding units that returned it: ${input.excludedUnitIds.join(', ')}`
+      : '';
     reasons.push(`attempt ${input.attempt}, returned ${input.returnCount} time(s)${excluded}`);
   }
 
@@ -159,7 +170,8 @@ export function decide(input: DecideInput, ref: RoutingRefData, now: Date): Rout
 
   const category = choice.category;
   const signalCodes = detection.signals.map((s) => s.code);
-  const mandatoryReport: MandatoryReportKind | undefined = category?.mandatoryReportKind ?? detection.mandatoryReports[0];
+  const mandatoryReport: MandatoryReportKind | undefined =
+    category?.mandatoryReportKind ?? detection.mandatoryReports[0];
   const location: ResolvedLocation = resolveLocation(input.location, ref.areas);
   const areaChain = location.chain.map((a) => a.code);
   const common = (priority: Priority): DecisionCommon => ({
@@ -167,6 +179,7 @@ export function decide(input: DecideInput, ref: RoutingRefData, now: Date): Rout
     ...(mandatoryReport ? { mandatoryReport } : {}),
     signals: signalCodes,
     areaChain,
+    ...(choice.ranking ? { ranking: choice.ranking } : {}),
     reasons,
   });
   const basePriority = category?.defaultPriority ?? 'normal';
@@ -225,7 +238,9 @@ export function decide(input: DecideInput, ref: RoutingRefData, now: Date): Rout
   if (priority !== ruleOrCategoryPriority) {
     reasons.push(`priority raised from ${ruleOrCategoryPriority} to ${priority} by signal`);
   } else {
-    reasons.push(`priority ${priority} from ${selection?.rule.then.priorityOverride ? `rule ${selection.rule.id}` : 'the category'}`);
+    reasons.push(
+      `priority ${priority} from ${selection?.rule.then.priorityOverride ? `rule ${selection.rule.id}` : 'the category'}`,
+    );
   }
   if (mandatoryReport) {
     reasons.push(
@@ -238,9 +253,9 @@ export function decide(input: DecideInput, ref: RoutingRefData, now: Date): Rout
     (raisedBySignal ? ref.slaPolicyIdByPriority?.[priority] : undefined) ??
     selection?.rule.then.slaPolicyId ??
     category.slaPolicyId;
-  const slaPolicy = ref.slaPolicies.find((p) => p.policyId === policyId);
+  const slaPolicy = ref.slaPolicies.find((p) => p.policyId === policyId && p.active !== false);
   if (!slaPolicy) {
-    reasons.push(`SLA policy '${policyId}' is not configured`);
+    reasons.push(`SLA policy '${policyId}' is not configured or inactive`);
     return triage('NO_RULE', priority, { suggestedUnitType: unitType });
   }
   reasons.push(`SLA policy ${slaPolicy.policyId}${slaPolicy.name ? ` (${slaPolicy.name})` : ''}`);
@@ -251,7 +266,10 @@ export function decide(input: DecideInput, ref: RoutingRefData, now: Date): Rout
 
   const support: UnitRef[] = [];
   for (const t of supportTypes) {
-    const found = findCoveringUnit(t, location.chain, ref.units, [...input.excludedUnitIds, lead.unit.unitId]);
+    const found = findCoveringUnit(t, location.chain, ref.units, [
+      ...input.excludedUnitIds,
+      lead.unit.unitId,
+    ]);
     if (found.ok) {
       support.push({ unitId: found.unit.unitId, unitType: found.unit.unitType, unitName: found.unit.name });
       reasons.push(`support: ${found.reasons[found.reasons.length - 1]}`);

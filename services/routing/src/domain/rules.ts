@@ -1,11 +1,5 @@
 import { Priority, PRIORITIES, UnitType } from '@app/contracts';
-import {
-  compileLexicon,
-  CompiledLexicon,
-  KeywordEntry,
-  matchLexicon,
-  memoizeByRef,
-} from './text-match';
+import { compileLexicon, CompiledLexicon, KeywordEntry, matchLexicon, memoizeByRef } from './text-match';
 
 export interface TimeOfDayWindow {
   /** Local time 'HH:mm', inclusive. */
@@ -74,7 +68,12 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 export function localTimeOfDay(now: Date, timezone: string): string {
   let f = formatters.get(timezone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone: timezone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     formatters.set(timezone, f);
   }
   const parts = f.formatToParts(now);
@@ -103,8 +102,8 @@ export function inTimeWindow(now: Date, window: TimeOfDayWindow): boolean {
   return from < to ? t >= from && t < to : t >= from || t < to;
 }
 
-const compileRuleKeywords = memoizeByRef(
-  (match: RuleMatch): CompiledLexicon => compileLexicon([{ owner: 'rule', zh: match.keywordsAny ?? [] }]),
+const compileRuleKeywords = memoizeByRef((match: RuleMatch): CompiledLexicon =>
+  compileLexicon([{ owner: 'rule', zh: match.keywordsAny ?? [] }]),
 );
 
 /** Evaluates one rule's match block against a case (active flag not considered). */
@@ -113,7 +112,10 @@ export function evaluateRule(rule: RoutingRule, ctx: RuleContext): RuleEvaluatio
   const reasons: string[] = [];
   if (m.categoryCodes && m.categoryCodes.length > 0) {
     if (!m.categoryCodes.includes(ctx.categoryCode)) {
-      return { matched: false, reasons: [`category '${ctx.categoryCode}' not in [${m.categoryCodes.join(', ')}]`] };
+      return {
+        matched: false,
+        reasons: [`category '${ctx.categoryCode}' not in [${m.categoryCodes.join(', ')}]`],
+      };
     }
     reasons.push(`category '${ctx.categoryCode}'`);
   }
@@ -125,7 +127,8 @@ export function evaluateRule(rule: RoutingRule, ctx: RuleContext): RuleEvaluatio
   if (m.timeOfDay) {
     const local = isValidTimezone(m.timeOfDay.timezone) ? localTimeOfDay(ctx.now, m.timeOfDay.timezone) : '?';
     const window = `${m.timeOfDay.from}–${m.timeOfDay.to} ${m.timeOfDay.timezone}`;
-    if (!inTimeWindow(ctx.now, m.timeOfDay)) return { matched: false, reasons: [`time ${local} outside ${window}`] };
+    if (!inTimeWindow(ctx.now, m.timeOfDay))
+      return { matched: false, reasons: [`time ${local} outside ${window}`] };
     reasons.push(`time ${local} within ${window}`);
   }
   if (m.keywordsAny && m.keywordsAny.length > 0) {
@@ -178,11 +181,14 @@ export function validateRule(
   existingRules: readonly RoutingRule[],
 ): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  if (typeof rule.id !== 'string' || rule.id.trim().length === 0) problems.push({ field: 'id', problem: 'is empty' });
+  if (typeof rule.id !== 'string' || rule.id.trim().length === 0)
+    problems.push({ field: 'id', problem: 'is empty' });
   if (!Number.isInteger(rule.priorityOrder)) {
     problems.push({ field: 'priorityOrder', problem: 'must be an integer' });
   } else if (rule.active) {
-    const clash = existingRules.find((r) => r.active && r.id !== rule.id && r.priorityOrder === rule.priorityOrder);
+    const clash = existingRules.find(
+      (r) => r.active && r.id !== rule.id && r.priorityOrder === rule.priorityOrder,
+    );
     if (clash) {
       problems.push({
         field: 'priorityOrder',
@@ -205,7 +211,10 @@ export function validateRule(
       problems.push({ field: 'match.timeOfDay.to', problem: `'${m.timeOfDay.to}' is not HH:mm` });
     }
     if (!isValidTimezone(m.timeOfDay.timezone)) {
-      problems.push({ field: 'match.timeOfDay.timezone', problem: `'${m.timeOfDay.timezone}' is not a known time zone` });
+      problems.push({
+        field: 'match.timeOfDay.timezone',
+        problem: `'${m.timeOfDay.timezone}' is not a known time zone`,
+      });
     }
   }
   const then = rule.then;
@@ -216,11 +225,20 @@ export function validateRule(
     if (!knownUnitTypes.includes(t)) {
       problems.push({ field: `then.supportUnitTypes[${i}]`, problem: `unknown unit type '${t}'` });
     } else if (t === then.leadUnitType) {
-      problems.push({ field: `then.supportUnitTypes[${i}]`, problem: `'${t}' is already the lead unit type` });
+      problems.push({
+        field: `then.supportUnitTypes[${i}]`,
+        problem: `'${t}' is already the lead unit type`,
+      });
     }
   });
-  if (then?.priorityOverride !== undefined && !(PRIORITIES as readonly string[]).includes(then.priorityOverride)) {
-    problems.push({ field: 'then.priorityOverride', problem: `unknown priority '${String(then.priorityOverride)}'` });
+  if (
+    then?.priorityOverride !== undefined &&
+    !(PRIORITIES as readonly string[]).includes(then.priorityOverride)
+  ) {
+    problems.push({
+      field: 'then.priorityOverride',
+      problem: `unknown priority '${String(then.priorityOverride)}'`,
+    });
   }
   return problems;
 }

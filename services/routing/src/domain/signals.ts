@@ -63,9 +63,8 @@ export interface SignalDetection {
   mandatoryReports: MandatoryReportKind[];
 }
 
-const compileSignals = memoizeByRef(
-  (lexicon: SignalLexicon): CompiledLexicon =>
-    compileLexicon(lexicon.signals.map((s) => ({ owner: s.code, zh: s.termsZh, en: s.termsEn }))),
+const compileSignals = memoizeByRef((lexicon: SignalLexicon): CompiledLexicon =>
+  compileLexicon(lexicon.signals.map((s) => ({ owner: s.code, zh: s.termsZh, en: s.termsEn }))),
 );
 
 /** Most pressing of the given priorities (undefined when none). */
@@ -101,7 +100,8 @@ export function detectSignals(text: string, lexicon: SignalLexicon): SignalDetec
   }
   const mandatoryReports: MandatoryReportKind[] = [];
   for (const s of signals) {
-    if (s.mandatoryReport && !mandatoryReports.includes(s.mandatoryReport)) mandatoryReports.push(s.mandatoryReport);
+    if (s.mandatoryReport && !mandatoryReports.includes(s.mandatoryReport))
+      mandatoryReports.push(s.mandatoryReport);
   }
   return { signals, priority: mostPressing(...signals.map((s) => s.priority)), mandatoryReports };
 }

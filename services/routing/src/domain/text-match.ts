@@ -7,11 +7,13 @@
  *
  * - A term containing a CJK character is matched as a substring of the text with whitespace
  *   removed. Any other term is matched on English word stems (lowercase, plural / -ing / -ed
- *   stripped), in order, allowing a small gap between the words of a phrase
- *   ("water is leaking" matches `water leak`).
+ *   stripped), in order, allowing one extra word inside a phrase ("water is leaking" matches
+ *   `water leak`).
  * - Longest match first: a match lying wholly inside a longer accepted match is dropped, across
  *   every owner of the lexicon (so `煤气味` hides `煤气`, and `楼上漏水` hides `漏水`). Partly
  *   overlapping matches of different terms both count.
+ * - A Chinese term of 3+ characters also matches with one extra Chinese character inside it, at
+ *   APPROXIMATE_WEIGHT_FACTOR of its weight; the evidence shows it as `电梯坏~`.
  * - Each distinct term counts once per owner however often it occurs (occurrences are reported).
  */
 
@@ -84,7 +86,11 @@ export function parseKeywordEntry(entry: KeywordEntry): { term: string; weight: 
 
 /** NFKC (full-width to half-width), lowercase, curly apostrophes straightened, capped in length. */
 export function normalizeText(text: string): string {
-  return text.slice(0, MAX_TEXT_LENGTH).normalize('NFKC').toLowerCase().replace(/[\u2018\u2019`]/g, "'");
+  return text
+    .slice(0, MAX_TEXT_LENGTH)
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2018\u2019`]/g, "'");
 }
 
 export function hasCjk(text: string): boolean {
@@ -153,7 +159,8 @@ export function compileLexicon(groups: readonly LexiconGroup[]): CompiledLexicon
     }
     // The same term listed twice for one owner keeps the strongest weight (by magnitude).
     const prev = compiled.owners.get(owner);
-    if (prev === undefined || Math.abs(parsed.weight) > Math.abs(prev)) compiled.owners.set(owner, parsed.weight);
+    if (prev === undefined || Math.abs(parsed.weight) > Math.abs(prev))
+      compiled.owners.set(owner, parsed.weight);
   };
   for (const g of groups) {
     for (const e of g.zh ?? []) add(g.owner, e);
@@ -170,7 +177,15 @@ interface Span {
   end: number;
   used: number[];
   size: number;
+  approximate: boolean;
 }
+
+/**
+ * A Chinese term of 3+ characters also matches with one extra Chinese character inside it
+ * (`电梯又坏` for `电梯坏`, `煤气的味` for `煤气味`), at this fraction of its weight.
+ */
+export const APPROXIMATE_WEIGHT_FACTOR = 0.75;
+const MIN_APPROXIMATE_LENGTH = 3;
 
 function zhSpans(compact: string, terms: readonly CompiledTerm[]): Span[] {
   const spans: Span[] = [];
@@ -180,17 +195,47 @@ function zhSpans(compact: string, terms: readonly CompiledTerm[]): Span[] {
       const at = compact.indexOf(term.key, from);
       if (at < 0) break;
       const end = at + term.key.length;
-      spans.push({ term, start: at, end, used: [], size: term.key.length });
+      spans.push({ term, start: at, end, used: [], size: term.key.length, approximate: false });
       from = at + 1;
+    }
+    if (term.key.length >= MIN_APPROXIMATE_LENGTH) spans.push(...approximateZhSpans(compact, term));
+  }
+  return spans;
+}
+
+function approximateZhSpans(compact: string, term: CompiledTerm): Span[] {
+  const key = term.key;
+  const spans: Span[] = [];
+  let from = 0;
+  for (;;) {
+    const at = compact.indexOf(key[0], from);
+    if (at < 0) break;
+    from = at + 1;
+    for (let k = 1; k < key.length; k++) {
+      if (
+        compact.startsWith(key.slice(0, k), at) &&
+        CJK.test(compact[at + k] ?? '') &&
+        compact.startsWith(key.slice(k), at + k + 1)
+      ) {
+        // Ranks just below an exact match of the same length.
+        spans.push({
+          term,
+          start: at,
+          end: at + key.length + 1,
+          used: [],
+          size: key.length - 0.5,
+          approximate: true,
+        });
+        break;
+      }
     }
   }
   return spans;
 }
 
-/** Allowed extra tokens inside an English phrase match: 1 for two words, 2 for longer phrases. */
+/** Allowed extra tokens inside an English phrase match ("water is leaking" for `water leak`). */
 function maxGap(wordCount: number): number {
-  if (wordCount <= 1) return 0;
-  return wordCount === 2 ? 1 : 2;
+  return wordCount <= 1 ? 0 : 1;
 }
 
 function enSpans(tokens: readonly string[], terms: readonly CompiledTerm[]): Span[] {
@@ -213,7 +258,7 @@ function enSpans(tokens: readonly string[], terms: readonly CompiledTerm[]): Spa
           }
         }
       }
-      if (used.length === n) spans.push({ term, start: i, end: pos + 1, used, size: n });
+      if (used.length === n) spans.push({ term, start: i, end: pos + 1, used, size: n, approximate: false });
     }
   }
   return spans;
@@ -227,9 +272,7 @@ function selectSpans(spans: Span[]): Span[] {
   const accepted: Span[] = [];
   for (const s of sorted) {
     const inside = accepted.some((a) =>
-      s.used.length > 0
-        ? s.used.every((p) => a.used.includes(p))
-        : s.start >= a.start && s.end <= a.end,
+      s.used.length > 0 ? s.used.every((p) => a.used.includes(p)) : s.start >= a.start && s.end <= a.end,
     );
     if (!inside) accepted.push(s);
   }
@@ -247,17 +290,29 @@ export function matchLexicon(lexicon: CompiledLexicon, text: string): Map<string
     const tokens = tokenizeEn(normalized);
     if (tokens.length > 0) spans.push(...selectSpans(enSpans(tokens, lexicon.en)));
   }
-  const counts = new Map<CompiledTerm, number>();
-  for (const s of spans) counts.set(s.term, (counts.get(s.term) ?? 0) + 1);
+  const counts = new Map<CompiledTerm, { exact: number; approximate: number }>();
+  for (const s of spans) {
+    const c = counts.get(s.term) ?? { exact: 0, approximate: 0 };
+    if (s.approximate) c.approximate += 1;
+    else c.exact += 1;
+    counts.set(s.term, c);
+  }
   const out = new Map<string, KeywordEvidence[]>();
-  for (const [term, occurrences] of counts) {
+  for (const [term, c] of counts) {
+    const approximate = c.exact === 0;
     for (const [owner, weight] of term.owners) {
       const list = out.get(owner) ?? [];
-      list.push({ term: term.display, weight, lang: term.lang, occurrences });
+      list.push({
+        term: approximate ? `${term.display}~` : term.display,
+        weight: approximate ? Math.round(weight * APPROXIMATE_WEIGHT_FACTOR * 100) / 100 : weight,
+        lang: term.lang,
+        occurrences: approximate ? c.approximate : c.exact,
+      });
       out.set(owner, list);
     }
   }
-  for (const list of out.values()) list.sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term));
+  for (const list of out.values())
+    list.sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : a.term > b.term ? 1 : 0));
   return out;
 }
 
