@@ -1,6 +1,15 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@app/platform';
+import { AuthModule } from './auth';
+import { AutoCloseWorker } from './auto-close';
+import { CaseRoutingHandler, CaseRoutingKafkaConsumer } from './case-routing';
+import { CaseRepository, CaseViews, CaseWorkflow, MutationRunner } from './cases';
+import { CenterCasesHandler, CenterCasesHttpController } from './center-cases';
 import { DISPATCH_MIGRATIONS } from './migrations';
+import { OpsModule } from './ops';
+import { PartnerTasksHandler, PartnerTasksHttpController } from './partner-tasks';
+import { ResidentFeedbackHandler, ResidentFeedbackKafkaConsumer } from './resident-feedback';
+import { PartnerAuthGuard, UnitsKafkaConsumer, UnitsRepository } from './units';
 
 export const DISPATCH_DEFAULT_PORT = 3003;
 
@@ -12,6 +21,25 @@ export const DISPATCH_DEFAULT_PORT = 3003;
       entities: [],
       migrations: DISPATCH_MIGRATIONS,
     }),
+    AuthModule,
+    OpsModule,
+  ],
+  controllers: [PartnerTasksHttpController, CenterCasesHttpController],
+  providers: [
+    CaseRepository,
+    CaseWorkflow,
+    CaseViews,
+    MutationRunner,
+    UnitsRepository,
+    UnitsKafkaConsumer,
+    PartnerAuthGuard,
+    CaseRoutingHandler,
+    CaseRoutingKafkaConsumer,
+    ResidentFeedbackHandler,
+    ResidentFeedbackKafkaConsumer,
+    PartnerTasksHandler,
+    CenterCasesHandler,
+    AutoCloseWorker,
   ],
 })
 export class DispatchModule {}

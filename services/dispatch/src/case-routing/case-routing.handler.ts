@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CaseRoutedPayload, CaseTriageRequiredPayload, DomainError, UnitRefDto } from '@app/contracts';
+import { JsonLogger } from '@app/observability';
+import { LOGGER } from '@app/platform';
+import { allowedCommands, DISPATCH_ERRORS, isFinalStatus, UnitAssignment } from '../domain';
+import { CaseRepository, CaseWorkflow, LoadedCase } from '../cases';
+import { UnitsRepository } from '../units';
+
+export type RoutingOutcome = 'assigned' | 'triaged' | 'ignored';
+
+/**
+ * Routing's answers: `case.routed` creates the case (first time) or routes it again after a
+ * return (attempt > 1); `case.triage-required` puts it in the center's triage queue. A stale or
+ * duplicate answer (lower attempt, case already working or closed) is ignored and logged.
+ */
+@Injectable()
+export class CaseRoutingHandler {
+  private readonly log: JsonLogger;
+
+  constructor(
+    private readonly cases: CaseRepository,
+    private readonly workflow: CaseWorkflow,
+    private readonly units: UnitsRepository,
+    @Inject(LOGGER) logger: JsonLogger,
+  ) {
+    this.log = logger.child('case-routing');
+  }
+
+  async routed(manager: EntityManager, p: CaseRoutedPayload): Promise<RoutingOutcome> {
+    const { loaded } = await this.cases.createOrLock(manager, p.report, {
+      priority: p.priority,
+      categoryCode: p.categoryCode,
+      mandatoryReport: p.mandatoryReport,
+    });
+    if (this.isStale(loaded, p.attempt, 'case.routed')) return 'ignored';
+    const lead = await this.assignment(manager, p.lead);
+    const support = await Promise.all(
+      p.support.filter((u) => u.unitId !== p.lead.unitId).map((u) => this.assignment(manager, u)),
+    );
+    try {
+      await this.workflow.apply(
+        manager,
+        loaded,
+        {
+          type: 'route',
+          lead,
+          support,
+          priority: p.priority,
+          categoryCode: p.categoryCode,
+          actorId: 'routing',
+        },
+        { slaPolicy: p.slaPolicy, routingAttempt: p.attempt },
+      );
+      return 'assigned';
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== DISPATCH_ERRORS.UnitExcluded) throw err;
+      // Routing picked a unit that already returned the case: a person decides instead.
+      this.log.warn('routing chose a unit that already returned the case; sending it to triage', {
+        caseId: loaded.caseId,
+      });
+      await this.workflow.apply(
+        manager,
+        loaded,
+        {
+          type: 'triage',
+          reason: 'TOO_MANY_RETURNS',
+          reasons: [`routed to ${p.lead.unitId}, which already returned this case`],
+          priority: p.priority,
+          categoryCode: p.categoryCode,
+          actorId: 'routing',
+        },
+        { slaPolicy: p.slaPolicy, routingAttempt: p.attempt, triageReason: 'TOO_MANY_RETURNS' },
+      );
+      return 'triaged';
+    }
+  }
+
+  async triageRequired(manager: EntityManager, p: CaseTriageRequiredPayload): Promise<RoutingOutcome> {
+    const { loaded } = await this.cases.createOrLock(manager, p.report, {
+      priority: p.priority,
+      categoryCode: p.categoryCode,
+      mandatoryReport: p.mandatoryReport,
+    });
+    if (this.isStale(loaded, p.attempt, 'case.triage-required')) return 'ignored';
+    await this.workflow.apply(
+      manager,
+      loaded,
+      {
+        type: 'triage',
+        reason: p.reason,
+        reasons: p.reasons,
+        priority: p.priority,
+        ...(p.categoryCode ? { categoryCode: p.categoryCode } : {}),
+        actorId: 'routing',
+      },
+      {
+        ...(p.slaPolicy ? { slaPolicy: p.slaPolicy } : {}),
+        routingAttempt: p.attempt,
+        triageReason: p.reason,
+      },
+    );
+    return 'triaged';
+  }
+
+  private isStale(loaded: LoadedCase, attempt: number, what: string): boolean {
+    const s = loaded.state;
+    const reason = isFinalStatus(s.status)
+      ? `the case is ${s.status}`
+      : attempt <= loaded.routingAttempt
+        ? `attempt ${attempt} is not newer than ${loaded.routingAttempt}`
+        : !allowedCommands(s).includes('route')
+          ? `the case is ${s.status}, not awaiting routing`
+          : undefined;
+    if (reason) this.log.info(`ignored a stale ${what}: ${reason}`, { caseId: loaded.caseId, attempt });
+    return !!reason;
+  }
+
+  private async assignment(manager: EntityManager, u: UnitRefDto): Promise<UnitAssignment> {
+    const known = u.unitName ? undefined : await this.units.byId(manager, u.unitId);
+    const unitName = u.unitName ?? known?.name;
+    return {
+      taskId: randomUUID(),
+      unitId: u.unitId,
+      unitType: u.unitType,
+      ...(unitName ? { unitName } : {}),
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './case-routing.handler';
+export * from './case-routing.kafka-consumer';

@@ -1,0 +1,8 @@
+import { counter } from '@app/observability';
+
+export const casesAssigned = counter(
+  'cases_assigned_total',
+  'Lead tasks given to a unit (routing, manual assignment, reopen)',
+);
+export const casesClosed = counter('cases_closed_total', 'Cases closed, by how', ['how']);
+export const tasksReturned = counter('tasks_returned_total', 'Tasks a unit returned (退单)', ['role']);

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { ValidationFailedError } from '@app/contracts';
+import { hashRequest, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, MessagingService } from '@app/platform';
+
+/**
+ * Runs an HTTP mutation in one transaction. With an `Idempotency-Key` (optional, honoured when
+ * present) the first answer is stored with the effect and replayed for a repeat of the same
+ * request; the same key with another request is refused (422).
+ */
+@Injectable()
+export class MutationRunner {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly idempotency: IdempotencyService,
+    private readonly messaging: MessagingService,
+  ) {}
+
+  async run<T>(
+    scope: string,
+    key: string | undefined,
+    request: unknown,
+    effect: (manager: EntityManager) => Promise<T>,
+  ): Promise<{ body: T; replayed: boolean }> {
+    if (key === undefined || key === '') {
+      const body = await this.dataSource.transaction(effect);
+      this.messaging.nudge();
+      return { body, replayed: false };
+    }
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new ValidationFailedError('Invalid request: check Idempotency-Key', [
+        { field: 'Idempotency-Key', problems: ['must be 8-128 characters of A-Z a-z 0-9 . _ : -'] },
+      ]);
+    }
+    const r = await this.idempotency.execute(
+      scope,
+      key,
+      hashRequest(request),
+      async (manager) => ({ status: 200, body: await effect(manager) }),
+      () => this.messaging.nudge(),
+    );
+    return { body: r.body as T, replayed: r.replayed };
+  }
+}

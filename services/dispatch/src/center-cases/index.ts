@@ -1,0 +1,2 @@
+export * from './center-cases.handler';
+export * from './center-cases.http.controller';

@@ -1,0 +1,2 @@
+export * from './partner-tasks.handler';
+export * from './partner-tasks.http.controller';

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { NotFoundError, ValidationFailedError } from '@app/contracts';
+import type { CaseCommand } from '../domain';
+import { CaseRepository, CaseViews, CaseWorkflow, decodeCursor, MutationRunner } from '../cases';
+import { S } from '../dispatch.config';
+import type { PartnerPrincipal } from '../units';
+import { ListTasksQuery, RequestExtensionDto, ResolveTaskDto } from './partner-tasks.dto';
+
+export type PartnerAction =
+  | { type: 'accept' }
+  | { type: 'return'; reason: string }
+  | { type: 'progress'; note: string }
+  | ({ type: 'request_extension' } & RequestExtensionDto)
+  | ({ type: 'resolve' } & ResolveTaskDto);
+
+/** Partner units work their own tasks; another unit's task is "not found" (404), never "forbidden". */
+@Injectable()
+export class PartnerTasksHandler {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cases: CaseRepository,
+    private readonly workflow: CaseWorkflow,
+    private readonly views: CaseViews,
+    private readonly mutations: MutationRunner,
+  ) {}
+
+  list(unit: PartnerPrincipal, q: ListTasksQuery) {
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    if (q.cursor && !after)
+      throw new ValidationFailedError('Invalid request: check cursor', [
+        { field: 'cursor', problems: ['is not a cursor this API gave out'] },
+      ]);
+    return this.views.partnerTaskList(unit, {
+      ...(q.status ? { statuses: q.status } : {}),
+      ...(q.updatedSince ? { updatedSince: new Date(q.updatedSince) } : {}),
+      ...(after ? { after } : {}),
+      limit: q.limit ?? 50,
+    });
+  }
+
+  get(unit: PartnerPrincipal, taskId: string) {
+    return this.views.partnerTask(this.dataSource, unit, taskId);
+  }
+
+  act(unit: PartnerPrincipal, taskId: string, action: PartnerAction, idempotencyKey: string | undefined) {
+    return this.mutations.run(
+      `partner:${unit.unitId}`,
+      idempotencyKey,
+      { taskId, action },
+      async (manager) => {
+        const caseId = await this.caseOfOwnTask(manager, unit, taskId);
+        const loaded = await this.cases.lock(manager, caseId);
+        if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
+        await this.workflow.apply(manager, loaded, this.command(unit, taskId, action));
+        return this.views.partnerTask(manager, unit, taskId);
+      },
+    );
+  }
+
+  private command(unit: PartnerPrincipal, taskId: string, a: PartnerAction): CaseCommand {
+    const base = { taskId, unitId: unit.unitId, actorId: unit.unitId };
+    switch (a.type) {
+      case 'accept':
+        return { type: 'accept', ...base };
+      case 'return':
+        return { type: 'return', ...base, reason: a.reason };
+      case 'progress':
+        return { type: 'progress', ...base, note: a.note };
+      case 'request_extension':
+        return {
+          type: 'request_extension',
+          ...base,
+          reason: a.reason,
+          requestedDueAt: new Date(a.requestedDueAt),
+        };
+      case 'resolve':
+        return {
+          type: 'resolve',
+          ...base,
+          note: a.note,
+          evidence: (a.evidence ?? []).map((e) => ({
+            url: e.url,
+            ...(e.contentType ? { contentType: e.contentType } : {}),
+          })),
+        };
+    }
+  }
+
+  private async caseOfOwnTask(
+    manager: EntityManager,
+    unit: PartnerPrincipal,
+    taskId: string,
+  ): Promise<string> {
+    const [row] = (await manager.query(`SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2`, [
+      taskId,
+      unit.unitId,
+    ])) as {
+      case_id: string;
+    }[];
+    if (!row) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
+    return row.case_id;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './resident-feedback.handler';
+export * from './resident-feedback.kafka-consumer';

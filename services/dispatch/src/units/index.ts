@@ -1,0 +1,3 @@
+export * from './units.repository';
+export * from './units.kafka-consumer';
+export * from './partner-auth.guard';
