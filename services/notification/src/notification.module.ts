@@ -1,6 +1,14 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@app/platform';
+import { AdminTokenGuard } from './auth';
+import { CaseEventsHandler, CaseEventsKafkaConsumer } from './case-events';
+import { DeliveriesHandler, DeliveriesHttpController, DeliveriesRepository } from './deliveries';
+import { DeliveryWorker, ProviderRegistry } from './delivery-worker';
 import { NOTIFICATION_MIGRATIONS } from './migrations';
+import { loadNotificationConfig } from './notification.config';
+import { NOTIFICATION_CONFIG } from './notification.di-tokens';
+import { RecipientsHttpController, RecipientsRepository, RoleSeed } from './recipients';
+import { UnitDirectoryKafkaConsumer } from './unit-directory';
 
 export const NOTIFICATION_DEFAULT_PORT = 3004;
 
@@ -12,6 +20,20 @@ export const NOTIFICATION_DEFAULT_PORT = 3004;
       entities: [],
       migrations: NOTIFICATION_MIGRATIONS,
     }),
+  ],
+  controllers: [DeliveriesHttpController, RecipientsHttpController],
+  providers: [
+    { provide: NOTIFICATION_CONFIG, useFactory: () => loadNotificationConfig() },
+    AdminTokenGuard,
+    RecipientsRepository,
+    RoleSeed,
+    DeliveriesRepository,
+    DeliveriesHandler,
+    ProviderRegistry,
+    DeliveryWorker,
+    CaseEventsHandler,
+    CaseEventsKafkaConsumer,
+    UnitDirectoryKafkaConsumer,
   ],
 })
 export class NotificationModule {}

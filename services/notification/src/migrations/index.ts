@@ -1,4 +1,5 @@
 import { Messaging1763900000000 } from './1763900000000-messaging';
+import { Notification1763900100000 } from './1763900100000-notification';
 
 /** Every migration of the notification schema, in order. */
-export const NOTIFICATION_MIGRATIONS = [Messaging1763900000000];
+export const NOTIFICATION_MIGRATIONS = [Messaging1763900000000, Notification1763900100000];

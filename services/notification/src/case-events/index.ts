@@ -1,0 +1,2 @@
+export * from './case-events.handler';
+export * from './case-events.kafka-consumer';

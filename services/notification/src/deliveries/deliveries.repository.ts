@@ -1,0 +1,351 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { PLATFORM_CONFIG, PlatformConfig } from '@app/platform';
+import { deliveryIdOf, DeliveryChannel, DeliveryStatus, PlannedDelivery } from '../domain';
+
+export interface DeliveryRow {
+  id: string;
+  seq: string;
+  event_id: string;
+  event_type: string;
+  case_id: string | null;
+  reference: string | null;
+  recipient: string;
+  recipient_kind: string;
+  /** `none` for an unreachable-recipient record (never sent). */
+  channel: DeliveryChannel | 'none';
+  endpoint: string;
+  lane: string;
+  template_key: string;
+  locale: string;
+  urgent: boolean;
+  subject: string;
+  body: string;
+  data: Record<string, unknown>;
+  status: DeliveryStatus;
+  attempts: number;
+  total_attempts: number;
+  replays: number;
+  not_before: Date | null;
+  next_attempt_at: Date;
+  lease_until: Date | null;
+  claim_token: string | null;
+  occurred_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  delivered_at: Date | null;
+  dead_at: Date | null;
+  last_error: string | null;
+  last_http_status: number | null;
+}
+
+export interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  attempt_no: number;
+  channel: string;
+  provider: string;
+  outcome: 'ok' | 'failed' | 'timeout';
+  http_status: number | null;
+  latency_ms: number;
+  error: string | null;
+  started_at: Date;
+  finished_at: Date;
+}
+
+export interface EventFacts {
+  eventId: string;
+  eventType: string;
+  caseId: string | null;
+  reference: string | null;
+  occurredAt: string;
+}
+
+export interface DeliveryQuery {
+  caseId?: string;
+  recipient?: string;
+  status?: DeliveryStatus;
+  channel?: DeliveryChannel;
+  /** Keyset cursor: the `seq` of the last row of the previous page (newest first). */
+  before?: string;
+  limit: number;
+}
+
+export interface AttemptRecord {
+  attemptNo: number;
+  provider: string;
+  outcome: 'ok' | 'failed' | 'timeout';
+  httpStatus?: number;
+  latencyMs: number;
+  error?: string;
+  startedAt: Date;
+}
+
+/** TypeORM answers an UPDATE … RETURNING with `[rows, affectedCount]`, other statements with rows. */
+function returned<T>(result: unknown): T[] {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  )
+    return result[0] as T[];
+  return result as T[];
+}
+
+/**
+ * The durable delivery queue and its log. Rows are written by the consumer transaction (no
+ * network there); the worker claims due rows with a lease, sends outside any transaction, and
+ * records each attempt.
+ */
+@Injectable()
+export class DeliveriesRepository {
+  private readonly s: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+  ) {
+    this.s = `"${config.schema}"`;
+  }
+
+  /** Inserts the planned deliveries of one event; a repeat of (event, recipient, channel) is a no-op. */
+  async insertPlanned(
+    m: EntityManager,
+    facts: EventFacts,
+    planned: PlannedDelivery[],
+    status: 'pending' | 'dead' = 'pending',
+  ): Promise<number> {
+    let inserted = 0;
+    for (const p of planned) {
+      const id = deliveryIdOf(facts.eventId, p.recipient, p.channel);
+      const lane = `${facts.caseId ?? '-'}|${p.channel}|${p.endpoint}`;
+      const rows = (await m.query(
+        `INSERT INTO ${this.s}.deliveries
+           (id, event_id, event_type, case_id, reference, recipient, recipient_kind, channel, endpoint, lane, template_key,
+            locale, urgent, subject, body, data, status, not_before, next_attempt_at, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, COALESCE($18, now()), $19)
+         ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
+         RETURNING id`,
+        [
+          id,
+          facts.eventId,
+          facts.eventType,
+          facts.caseId,
+          facts.reference,
+          p.recipient,
+          p.recipientKind,
+          p.channel,
+          p.endpoint,
+          lane,
+          p.templateKey,
+          p.locale,
+          p.urgent,
+          p.message.subject,
+          p.message.text,
+          JSON.stringify(p.data),
+          status,
+          p.notBefore,
+          facts.occurredAt,
+        ],
+      )) as unknown[];
+      inserted += rows.length;
+    }
+    return inserted;
+  }
+
+  /** Records a recipient the event could not reach as a dead delivery, so ops see it in the dead-letter list. */
+  async insertUnreachable(
+    m: EntityManager,
+    facts: EventFacts,
+    recipient: string,
+    reason: string,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO ${this.s}.deliveries
+         (id, event_id, event_type, case_id, reference, recipient, recipient_kind, channel, endpoint, lane, template_key,
+          locale, subject, body, data, status, occurred_at, dead_at, last_error)
+       VALUES ($1, $2, $3, $4, $5, $6, 'unreachable', 'none', '', $7, 'none', 'zh-CN', '', '', '{}'::jsonb, 'dead', $8, now(), $9)
+       ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING`,
+      [
+        deliveryIdOf(facts.eventId, recipient, 'none'),
+        facts.eventId,
+        facts.eventType,
+        facts.caseId,
+        facts.reference,
+        recipient,
+        `${facts.caseId ?? '-'}|none|${recipient}`,
+        facts.occurredAt,
+        `UNREACHABLE: ${reason}`,
+      ],
+    );
+  }
+
+  /**
+   * Claims up to `limit` due deliveries. A row is due when pending and its time has come, or
+   * when a worker's claim on it expired (that worker died mid-send). Order per (case, endpoint):
+   * only the earliest open row of a lane is eligible, so a lane has at most one send in flight
+   * and partners see a case's notifications in order. A dead row does not block its lane
+   * (later ones proceed; replay re-sends it). A row held for quiet hours does not block a later
+   * urgent one.
+   */
+  async claim(limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+    if (limit <= 0) return [];
+    const token = randomUUID();
+    return returned<DeliveryRow>(
+      await this.dataSource.query(
+        `WITH due AS (
+         SELECT d.id FROM ${this.s}.deliveries d
+         WHERE d.channel <> 'none'
+           AND ((d.status = 'pending' AND d.next_attempt_at <= now()) OR (d.status = 'sending' AND d.lease_until < now()))
+           AND NOT EXISTS (
+             SELECT 1 FROM ${this.s}.deliveries e
+             WHERE e.lane = d.lane AND e.seq < d.seq AND e.status IN ('pending', 'sending')
+               AND NOT (d.urgent AND e.not_before IS NOT NULL AND e.not_before > now() AND e.attempts = 0))
+         ORDER BY d.next_attempt_at, d.seq
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE ${this.s}.deliveries d
+          SET status = 'sending', claim_token = $2, lease_until = now() + $3 * interval '1 millisecond',
+              attempts = d.attempts + 1, total_attempts = d.total_attempts + 1, updated_at = now()
+         FROM due WHERE d.id = due.id
+       RETURNING d.*`,
+        [limit, token, leaseMs],
+      ),
+    );
+  }
+
+  /** Records one attempt and the delivery's next state, if this worker still holds the claim. */
+  async complete(
+    row: DeliveryRow,
+    attempt: AttemptRecord,
+    next: { status: 'delivered' } | { status: 'pending'; delayMs: number } | { status: 'dead' },
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO ${this.s}.delivery_attempts (delivery_id, attempt_no, channel, provider, outcome, http_status, latency_ms, error, started_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          row.id,
+          attempt.attemptNo,
+          row.channel,
+          attempt.provider,
+          attempt.outcome,
+          attempt.httpStatus ?? null,
+          attempt.latencyMs,
+          attempt.error?.slice(0, 2000) ?? null,
+          attempt.startedAt,
+        ],
+      );
+      const updated = returned<{ id: string }>(
+        await m.query(
+          `UPDATE ${this.s}.deliveries SET
+           status = $3,
+           next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + $4 * interval '1 millisecond' ELSE next_attempt_at END,
+           delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
+           dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END,
+           last_error = $5, last_http_status = $6, lease_until = NULL, claim_token = NULL, updated_at = now()
+         WHERE id = $1 AND claim_token = $2 AND status = 'sending'
+         RETURNING id`,
+          [
+            row.id,
+            row.claim_token,
+            next.status,
+            next.status === 'pending' ? next.delayMs : 0,
+            next.status === 'delivered' ? null : (attempt.error ?? null),
+            attempt.httpStatus ?? null,
+          ],
+        ),
+      );
+      return updated.length > 0;
+    });
+  }
+
+  async list(q: DeliveryQuery): Promise<DeliveryRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.caseId) add('case_id = ?', q.caseId);
+    if (q.recipient) add('recipient = ?', q.recipient);
+    if (q.status) add('status = ?', q.status);
+    if (q.channel) add('channel = ?', q.channel);
+    if (q.before) add('seq < ?', q.before);
+    params.push(q.limit);
+    return (await this.dataSource.query(
+      `SELECT * FROM ${this.s}.deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    )) as DeliveryRow[];
+  }
+
+  async get(id: string): Promise<DeliveryRow | null> {
+    const rows = (await this.dataSource.query(`SELECT * FROM ${this.s}.deliveries WHERE id = $1`, [
+      id,
+    ])) as DeliveryRow[];
+    return rows[0] ?? null;
+  }
+
+  async attemptsOf(ids: string[]): Promise<Map<string, AttemptRow[]>> {
+    const out = new Map<string, AttemptRow[]>();
+    if (!ids.length) return out;
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM ${this.s}.delivery_attempts WHERE delivery_id = ANY($1::uuid[]) ORDER BY id`,
+      [ids],
+    )) as AttemptRow[];
+    for (const r of rows) out.set(r.delivery_id, [...(out.get(r.delivery_id) ?? []), r]);
+    return out;
+  }
+
+  /** Puts a dead delivery back in the queue (attempts so far stay in the log). */
+  async replay(id: string): Promise<DeliveryRow | null> {
+    const rows = returned<DeliveryRow>(
+      await this.dataSource.query(
+        `UPDATE ${this.s}.deliveries SET status = 'pending', attempts = 0, replays = replays + 1, next_attempt_at = now(),
+         not_before = NULL, dead_at = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'dead' AND channel <> 'none'
+       RETURNING *`,
+        [id],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Success rate and latency per channel over a window (from the log, for the stats API). */
+  async stats(sinceHours: number): Promise<
+    {
+      channel: string;
+      delivered: number;
+      dead: number;
+      open: number;
+      attempts: number;
+      failed_attempts: number;
+      p50_seconds: number | null;
+      p95_seconds: number | null;
+    }[]
+  > {
+    return (await this.dataSource.query(
+      `WITH d AS (
+         SELECT channel, status, EXTRACT(EPOCH FROM (delivered_at - occurred_at)) AS secs
+         FROM ${this.s}.deliveries WHERE created_at > now() - $1 * interval '1 hour' AND channel <> 'none'
+       ), a AS (
+         SELECT channel, count(*)::int AS attempts, count(*) FILTER (WHERE outcome <> 'ok')::int AS failed_attempts
+         FROM ${this.s}.delivery_attempts WHERE started_at > now() - $1 * interval '1 hour' GROUP BY channel
+       )
+       SELECT d.channel,
+              count(*) FILTER (WHERE status = 'delivered')::int AS delivered,
+              count(*) FILTER (WHERE status = 'dead')::int AS dead,
+              count(*) FILTER (WHERE status IN ('pending', 'sending'))::int AS open,
+              COALESCE(max(a.attempts), 0)::int AS attempts,
+              COALESCE(max(a.failed_attempts), 0)::int AS failed_attempts,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) FILTER (WHERE status = 'delivered') AS p50_seconds,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY secs) FILTER (WHERE status = 'delivered') AS p95_seconds
+       FROM d LEFT JOIN a ON a.channel = d.channel
+       GROUP BY d.channel ORDER BY d.channel`,
+      [sinceHours],
+    )) as never;
+  }
+}

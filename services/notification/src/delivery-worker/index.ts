@@ -1,0 +1,3 @@
+export * from './delivery.worker';
+export * from './provider-registry';
+export * from './providers';
