@@ -20,22 +20,44 @@ export async function ensureTopics(
       { name: topicName(settings, dlqTopicOf(t)), compacted: false },
     ]).filter((t) => !existing.has(t.name));
     if (wanted.length) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: wanted.map((t) => ({
-          topic: t.name,
-          numPartitions: settings.partitions,
-          replicationFactor,
-          configEntries: [
-            ...(t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
-            { name: 'min.insync.replicas', value: String(Math.min(2, replicationFactor)) },
-          ],
-        })),
-      });
+      await retryWhileBrokerBusy(() =>
+        admin.createTopics({
+          waitForLeaders: true,
+          topics: wanted.map((t) => ({
+            topic: t.name,
+            numPartitions: settings.partitions,
+            replicationFactor,
+            configEntries: [
+              ...(t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+              { name: 'min.insync.replicas', value: String(Math.min(2, replicationFactor)) },
+            ],
+          })),
+        }),
+      );
+      // createTopics may answer before every partition has a leader the client can see.
+      await retryWhileBrokerBusy(() => admin.fetchTopicMetadata({ topics: wanted.map((t) => t.name) }));
     }
     return wanted.map((t) => t.name);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Retries admin calls that fail only because a busy broker has not caught up with itself yet. */
+async function retryWhileBrokerBusy<T>(call: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (err) {
+      const e = err as { type?: string; retriable?: boolean; message?: string };
+      const busy =
+        e.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
+        e.type === 'LEADER_NOT_AVAILABLE' ||
+        e.type === 'NOT_CONTROLLER' ||
+        /does not host this topic-partition|leader/i.test(e.message ?? '');
+      if (!busy || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 200 * i));
+    }
   }
 }
 

@@ -7,7 +7,8 @@ export class Messaging1763900000000 implements MigrationInterface {
   name = 'Messaging1763900000000';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of [...messagingTablesUp('dispatch'), ...idempotencyTableUp('dispatch')]) await q.query(sql);
+    for (const sql of [...messagingTablesUp('dispatch'), ...idempotencyTableUp('dispatch')])
+      await q.query(sql);
   }
 
   async down(q: QueryRunner): Promise<void> {
