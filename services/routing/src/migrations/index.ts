@@ -1,4 +1,5 @@
 import { Messaging1763900000000 } from './1763900000000-messaging';
+import { RoutingReference1763900100000 } from './1763900100000-routing-reference';
 
 /** Every migration of the routing schema, in order. */
-export const ROUTING_MIGRATIONS = [Messaging1763900000000];
+export const ROUTING_MIGRATIONS = [Messaging1763900000000, RoutingReference1763900100000];

@@ -1,0 +1,52 @@
+import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { DomainError, ValidationFailedError } from '@app/contracts';
+import { ROUTING_CONFIG, RoutingConfig } from '../routing.config';
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Admin API: a static bearer token (ROUTING_ADMIN_TOKEN, compared in constant time; 401) and an
+ * X-Actor header naming who makes the change (400 when missing), recorded in the history.
+ */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  private readonly expected: Buffer;
+
+  constructor(@Inject(ROUTING_CONFIG) config: RoutingConfig) {
+    this.expected = digest(config.adminToken);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    const header = req.headers.authorization ?? '';
+    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
+    if (!token || !timingSafeEqual(digest(token), this.expected)) {
+      throw new DomainError(
+        'ROUTING.UNAUTHORIZED',
+        'The admin API needs "Authorization: Bearer <ROUTING_ADMIN_TOKEN>"',
+        undefined,
+        401,
+      );
+    }
+    const actor = actorOf(req);
+    if (!actor) {
+      throw new ValidationFailedError('The X-Actor header (who makes the change) is required', [
+        { field: 'X-Actor', problems: ['is required: 1-200 characters naming who makes the change'] },
+      ]);
+    }
+    return true;
+  }
+}
+
+function actorOf(req: Request): string | undefined {
+  const raw = req.headers['x-actor'];
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  return value && value.length <= 200 ? value : undefined;
+}
+
+/** The X-Actor of an admin request (the guard has checked it). */
+export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  return actorOf(ctx.switchToHttp().getRequest<Request>()) ?? 'unknown';
+});
