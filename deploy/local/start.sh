@@ -41,11 +41,13 @@ Community case dispatch is running (logs in .run/logs/, stop with: npm stop).
 Demo credentials (demo community 五里街道 / Wuli Street):
   Center staff (ops page, /center/v1/auth/login):
     admin / admin-demo-2026        supervisor / supervisor-demo-2026        dispatcher / dispatcher-demo-2026
-  Partner units (/partner/v1, header "Authorization: Bearer <key>"): see services/routing/seed/README.md
+  Partner units (/partner/v1, header "Authorization: Bearer <key>"), e.g.
+    桂花苑物业 U-PM-GHY: demo-key-pm-ghy    五里派出所 U-POLICE-WL: demo-key-police-wl    供水 U-WATER-HZ: demo-key-water-hz
+    every unit's key: services/routing/seed/README.md
   Open311 api_key: ${OPEN311_DEMO_API_KEY:-open311-demo-key}
   Routing admin token: ${ROUTING_ADMIN_TOKEN:-routing-dev-token}     Notification admin token: ${NOTIFICATION_ADMIN_TOKEN:-notification-dev-token}
 
 Try it:
   curl -s -X POST localhost:3001/v1/reports -H 'content-type: application/json' \\
-    -d '{"channel":"app","description":"楼下下水管堵了,污水冒出来","location":{"buildingCode":"WL-XH-G1-B01"},"reporter":{"anonymous":false,"name":"张三","phone":"13800000001","confidential":false}}'
+    -d '{"channel":"app","description":"楼下下水管堵了,污水冒出来","location":{"buildingCode":"WL-GH-G1-B02"},"reporter":{"anonymous":false,"name":"张三","phone":"13800000001","confidential":false}}'
 MSG
