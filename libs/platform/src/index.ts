@@ -9,3 +9,4 @@ export * from './messaging.service';
 export * from './health.controller';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './static-token';

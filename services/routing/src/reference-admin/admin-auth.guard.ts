@@ -1,10 +1,8 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { DomainError, ValidationFailedError } from '@app/contracts';
+import { bearerMatches, tokenDigest } from '@app/platform';
 import { ROUTING_CONFIG, RoutingConfig } from '../routing.config';
-
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
 /**
  * Admin API: a static bearer token (ROUTING_ADMIN_TOKEN, compared in constant time; 401) and an
@@ -15,14 +13,12 @@ export class AdminAuthGuard implements CanActivate {
   private readonly expected: Buffer;
 
   constructor(@Inject(ROUTING_CONFIG) config: RoutingConfig) {
-    this.expected = digest(config.adminToken);
+    this.expected = tokenDigest(config.adminToken);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    const header = req.headers.authorization ?? '';
-    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
-    if (!token || !timingSafeEqual(digest(token), this.expected)) {
+    if (!bearerMatches(req, this.expected)) {
       throw new DomainError(
         'ROUTING.UNAUTHORIZED',
         'The admin API needs "Authorization: Bearer <ROUTING_ADMIN_TOKEN>"',
