@@ -9,6 +9,14 @@ import { DISPATCH_MIGRATIONS } from './migrations';
 import { OpsModule } from './ops';
 import { PartnerTasksHandler, PartnerTasksHttpController } from './partner-tasks';
 import { ResidentFeedbackHandler, ResidentFeedbackKafkaConsumer } from './resident-feedback';
+import {
+  loadSlaConfig,
+  SLA_CONFIG,
+  SlaCenterHandler,
+  SlaCenterHttpController,
+  SlaScanner,
+  SlaWake,
+} from './sla';
 import { PartnerAuthGuard, UnitsKafkaConsumer, UnitsRepository } from './units';
 
 export const DISPATCH_DEFAULT_PORT = 3003;
@@ -24,7 +32,7 @@ export const DISPATCH_DEFAULT_PORT = 3003;
     AuthModule,
     OpsModule,
   ],
-  controllers: [PartnerTasksHttpController, CenterCasesHttpController],
+  controllers: [PartnerTasksHttpController, CenterCasesHttpController, SlaCenterHttpController],
   providers: [
     CaseRepository,
     CaseWorkflow,
@@ -40,6 +48,10 @@ export const DISPATCH_DEFAULT_PORT = 3003;
     PartnerTasksHandler,
     CenterCasesHandler,
     AutoCloseWorker,
+    { provide: SLA_CONFIG, useFactory: () => loadSlaConfig() },
+    SlaWake,
+    SlaScanner,
+    SlaCenterHandler,
   ],
 })
 export class DispatchModule {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CaseReturnedPayload, SlaPolicyDto, Topic } from '@app/contracts';
 import type { NewEvent } from '@app/messaging';
@@ -20,6 +20,8 @@ import {
   transition,
 } from '../domain';
 import { DISPATCH_CONFIG, DispatchConfig, S } from '../dispatch.config';
+import { settleSlaBreaches } from '../sla/sla-records';
+import { SlaWake } from '../sla/sla-wake';
 import { decodeSlaState, encodeJson } from './case-codec';
 import { CaseRepository, LoadedCase } from './case.repository';
 import { DEFAULT_SLA_POLICY } from './default-sla-policy';
@@ -54,6 +56,7 @@ export class CaseWorkflow {
     private readonly cases: CaseRepository,
     private readonly messaging: MessagingService,
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
+    @Optional() private readonly slaWake?: SlaWake,
   ) {}
 
   async apply(
@@ -243,6 +246,9 @@ export class CaseWorkflow {
       sla.accept.dueAt,
       sla.resolve.dueAt,
     ]);
+    // SLA engine: open breaches close when their deadline is met or restarts; the scanner wakes for a nearer timer.
+    if (!fresh) await settleSlaBreaches(manager, taskId, sla, now);
+    if (next) this.slaWake?.timerAt(next.dueAt);
   }
 
   // ---------------------------------------------------------------- timeline and events
