@@ -84,13 +84,39 @@ export function parseKeywordEntry(entry: KeywordEntry): { term: string; weight: 
   return { term, weight };
 }
 
-/** NFKC (full-width to half-width), lowercase, curly apostrophes straightened, capped in length. */
+/**
+ * Common traditional characters folded to their simplified form, so a report typed with a
+ * traditional-Chinese input method (`電梯門關不上`) meets the same (simplified) keywords. Only
+ * characters that are not themselves in everyday simplified use are listed; both strings are
+ * read position by position.
+ */
+const TRADITIONAL =
+  '電門關開燈樓層髒亂們裡這個來沒會為說請問題務業區處辦難壞響聲鬧氣燒滅險隱災車輛盜竊搶騙詐錢銀帳賬戶鄰糾紛調議訴報號見現發醫療護藥傷嚴緊擊殺毆鬥槍飯廳館麵雞魚豬過變質價貴買賣費場攤販擺佔違規築蓋鐵爛損橋線纜網壓總閘斷暫熱濕積漲澇溝淨潔衛環綠樹葉蟲螞蟻蒼蠅窩貓養寵繩牽頭髮臉腳體幫獨歲爺媽兒孫親婦殘礙聾啞輪戲劇樂廣機鑽錘聽讓應該給還從後時間點鐘幾週麼嗎對錯爭罵態漢語話視牆頂陽臺檯廁廚馬濃煙滲潑灑拋墜塊磚縫欄設鎖鑰閉啟動靜運轉檢測驗證據單記錄確認夠貼補遷學準衝鬆櫃遞鄉裝圍噁惡黃濁渾異樣種廢棄擋權維聯簽願員農絕續紙雜噴湧陰糞鍋條傾邊側訪滿導級飛揚塵綁餵寫賠償漬黴燙鋪貨鎮縣濱隊練鋼靈驚嚇攔勁橫漿紅藍顯遲備領貸債賭黨團夥隨丟擾擠鋁膠鏽銹銳';
+const SIMPLIFIED =
+  '电门关开灯楼层脏乱们里这个来没会为说请问题务业区处办难坏响声闹气烧灭险隐灾车辆盗窃抢骗诈钱银账账户邻纠纷调议诉报号见现发医疗护药伤严紧击杀殴斗枪饭厅馆面鸡鱼猪过变质价贵买卖费场摊贩摆占违规筑盖铁烂损桥线缆网压总闸断暂热湿积涨涝沟净洁卫环绿树叶虫蚂蚁苍蝇窝猫养宠绳牵头发脸脚体帮独岁爷妈儿孙亲妇残碍聋哑轮戏剧乐广机钻锤听让应该给还从后时间点钟几周么吗对错争骂态汉语话视墙顶阳台台厕厨马浓烟渗泼洒抛坠块砖缝栏设锁钥闭启动静运转检测验证据单记录确认够贴补迁学准冲松柜递乡装围恶恶黄浊浑异样种废弃挡权维联签愿员农绝续纸杂喷涌阴粪锅条倾边侧访满导级飞扬尘绑喂写赔偿渍霉烫铺货镇县滨队练钢灵惊吓拦劲横浆红蓝显迟备领贷债赌党团伙随丢扰挤铝胶锈锈锐';
+const SIMPLIFIED_CHARS = [...SIMPLIFIED];
+const TRADITIONAL_TO_SIMPLIFIED = new Map<string, string>(
+  [...TRADITIONAL].map((ch, i): [string, string] => [ch, SIMPLIFIED_CHARS[i] ?? ch]),
+);
+const TRADITIONAL_CHAR = new RegExp(`[${TRADITIONAL}]`, 'g');
+
+/** Folds the common traditional characters of TRADITIONAL to simplified ones. */
+export function foldTraditional(text: string): string {
+  return text.replace(TRADITIONAL_CHAR, (ch) => TRADITIONAL_TO_SIMPLIFIED.get(ch) ?? ch);
+}
+
+/**
+ * NFKC (full-width to half-width), lowercase, curly apostrophes straightened, common traditional
+ * characters folded to simplified, capped in length.
+ */
 export function normalizeText(text: string): string {
-  return text
-    .slice(0, MAX_TEXT_LENGTH)
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\u2018\u2019`]/g, "'");
+  return foldTraditional(
+    text
+      .slice(0, MAX_TEXT_LENGTH)
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[\u2018\u2019`]/g, "'"),
+  );
 }
 
 export function hasCjk(text: string): boolean {
