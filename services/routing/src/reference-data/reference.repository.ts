@@ -157,9 +157,11 @@ export class ReferenceRepository {
   ): Promise<void> {
     if (kind === 'unit') {
       await manager.query(
-        `INSERT INTO ${this.table(kind)} (id, active, version, data, webhook_secret) VALUES ($1, $2, $3, $4::jsonb, $5)
+        // webhook_secret is NOT NULL and Postgres checks the proposed row before ON CONFLICT: an
+        // update that keeps the secret ($5 null) must not propose a NULL (creates always pass one).
+        `INSERT INTO ${this.table(kind)} (id, active, version, data, webhook_secret) VALUES ($1, $2, $3, $4::jsonb, COALESCE($5::text, ''))
          ON CONFLICT (id) DO UPDATE SET active = EXCLUDED.active, version = EXCLUDED.version, data = EXCLUDED.data,
-           webhook_secret = COALESCE($5, ${this.table(kind)}.webhook_secret), updated_at = now()`,
+           webhook_secret = COALESCE($5::text, ${this.table(kind)}.webhook_secret), updated_at = now()`,
         [entity.id, entity.active, entity.version, JSON.stringify(entity.data), webhookSecret ?? null],
       );
       return;
