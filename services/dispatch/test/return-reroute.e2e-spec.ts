@@ -68,6 +68,8 @@ describe('return → re-route → other unit, and triage → manual assignment',
     await h.routed(report, water, [], { attempt: 2, excludedUnitIds: [property.unitId] });
     const newTask = await h.taskOf(water, report.caseId);
     expect(newTask.status).toBe('assigned');
+    // The task is visible over HTTP at commit; its event reaches the topic through the relay just after.
+    await h.lifecycle.waitForCount((e) => e.caseId === report.caseId && e.type === 'case.assigned', 3);
     const assigned = h.events(report.caseId, 'case.assigned');
     expect(assigned.map((e) => e.payload.unitId)).toEqual([property.unitId, city.unitId, water.unitId]);
     const view = await h.center('dispatcher', 'GET', `/center/v1/cases/${report.caseId}`);
