@@ -383,6 +383,55 @@ describe('decide with the demo district seed', () => {
     expect(d.lead.unitId).toBe('U-PM-FLY');
   });
 
+  it.each([
+    // split or fronted verb–object terms
+    ['今天停了四次电,冰箱里的东西都坏了', 'power_utility', 'normal'],
+    ['电一天停了三次,什么也干不了', 'power_utility', 'normal'],
+    // emergency words raise the priority without stealing the topic …
+    ['大风把电线刮断了,掉在马路上,还在冒火花', 'power_utility', 'urgent'],
+    // … and a negated alarm word raises nothing
+    ['高层水压太低,热水器都打不着火', 'water_utility', 'normal'],
+    // kept: an emergency whose own signal fires stays the emergency
+    ['楼道里闻到很浓的煤气味,不知道是哪家的', 'fire_emergency', 'urgent'],
+    ["An old man collapsed in the lobby and isn't responding", 'fire_emergency', 'urgent'],
+    ['电梯卡在六楼和七楼之间,里面困着两个人', 'property_management', 'urgent'],
+    ['菜市场门口两个人打起来了', 'police', 'urgent'],
+  ])('%s → %s, %s', (text, unitType, priority) => {
+    const d = routed(at(text));
+    expect(d.unitType).toBe(unitType);
+    expect(d.priority).toBe(priority);
+  });
+
+  it('explains an emergency category giving way to the topic', () => {
+    const d = routed(at('大风把电线刮断了,掉在马路上,还在冒火花'));
+    expect(d.reasons.join('\n')).toMatch(/emergency words 冒火花 are left to the signals/);
+    expect(d.signals).toContain('electrocution');
+  });
+
+  it('pools the categories of one routing outcome for the confidence, naming them', () => {
+    const d = routed(at('洗手间的下水管裂了,往下滴水'));
+    expect(d.unitType).toBe('property_management');
+    expect(d.reasons.find((r) => r.startsWith('category '))).toMatch(
+      /outcome property_management\/normal pooled [\d.]+ from \[/,
+    );
+  });
+
+  it('routes the held-out blind batch 4 (written from the domain, never tuned on)', () => {
+    const cases = readFileSync(path.join(__dirname, '__fixtures__/blind-4.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim().length > 0)
+      .map((l) => JSON.parse(l) as { text: string; expect: string; priority?: string });
+    const misses = cases.filter((c) => {
+      const d = at(c.text, DAY, { gridCode: 'WL-GH-G1', buildingCode: 'WL-GH-G1-B02' });
+      return !(d.kind === 'routed' && d.unitType === c.expect && (!c.priority || d.priority === c.priority));
+    });
+    process.stdout.write(
+      `[routing generalisation] blind-4.jsonl: ${cases.length - misses.length}/${cases.length} correct\n`,
+    );
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+    expect((cases.length - misses.length) / cases.length).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('sends night-time construction noise to the police with city management supporting', () => {
     const d = routed(at('工地夜里还在打桩施工,吵得睡不着', new Date('2026-11-24T23:30:00+08:00')));
     expect(d).toMatchObject({

@@ -7,11 +7,11 @@ import {
   UNIT_TYPE_LABELS,
   UnitType,
 } from '@app/contracts';
-import { CategoryScore, classify, RoutingCategory, strengthOf } from './classifier';
+import { CategoryScore, classify, Classification, RoutingCategory, strengthOf } from './classifier';
 import { findCoveringUnit, LocationInput, resolveLocation, ResolvedLocation } from './coverage';
 import type { RoutingRefData } from './ref-data';
 import { selectRule } from './rules';
-import { DetectedSignal, detectSignals, mostPressing, SignalDetection } from './signals';
+import { DetectedSignal, detectSignals, emergencyProfileOf, mostPressing, SignalDetection } from './signals';
 import { formatEvidence } from './text-match';
 
 export interface DecideInput {
@@ -76,11 +76,56 @@ interface CategoryChoice {
 
 const pct = (n: number): string => n.toFixed(2);
 
+/**
+ * Where a category would send this case (lead unit type and priority after the rules, before
+ * signals): `property_management/normal`. Categories with the same outcome pool their evidence.
+ */
+function outcomeFor(
+  input: DecideInput,
+  ref: RoutingRefData,
+  areaChain: readonly string[],
+  now: Date,
+): (categoryCode: string) => string {
+  const byCode = new Map(ref.categories.map((c) => [c.code, c]));
+  const cache = new Map<string, string>();
+  return (categoryCode: string): string => {
+    let key = cache.get(categoryCode);
+    if (key === undefined) {
+      const category = byCode.get(categoryCode);
+      const rule = selectRule(ref.rules, { categoryCode, text: input.text, areaChain, now })?.rule;
+      const unitType = rule?.then.leadUnitType ?? category?.defaultUnitType;
+      const priority = rule?.then.priorityOverride ?? category?.defaultPriority;
+      key = unitType && priority ? `${unitType}/${priority}` : categoryCode;
+      cache.set(categoryCode, key);
+    }
+    return key;
+  };
+}
+
+function describeClassification(c: Classification, category: RoutingCategory): string {
+  const parts = [`score ${c.score}`];
+  if (c.outcome && c.outcome.categoryCodes.length > 1) {
+    parts.push(
+      `outcome ${c.outcome.outcome} pooled ${c.outcome.score} from [${c.outcome.categoryCodes.join(', ')}]`,
+    );
+  }
+  if (c.runnerUp) {
+    const other =
+      c.runnerUpOutcome && c.runnerUpOutcome.outcome !== c.runnerUp.categoryCode
+        ? ` (outcome ${c.runnerUpOutcome.outcome} ${c.runnerUpOutcome.score})`
+        : '';
+    parts.push(`runner-up '${c.runnerUp.categoryCode}' ${c.runnerUp.score}${other}`);
+  }
+  parts.push(`confidence ${pct(c.confidence)}`);
+  return `category '${category.code}' from keywords ${formatEvidence(c.evidence)} (${parts.join('; ')})`;
+}
+
 function chooseCategory(
   input: DecideInput,
   ref: RoutingRefData,
   detection: SignalDetection,
   reasons: string[],
+  outcomeOf: (categoryCode: string) => string,
 ): CategoryChoice {
   const active = ref.categories.filter((c) => c.active !== false);
   const byCode = new Map(active.map((c) => [c.code, c]));
@@ -96,17 +141,25 @@ function chooseCategory(
   const classification = classify(input.text, ref.categories, {
     threshold: ref.confidenceThreshold,
     saturation: ref.confidenceSaturation,
+    outcomeOf,
+    emergency: {
+      ...emergencyProfileOf(ref.signalLexicon),
+      corroborated: new Set(
+        detection.signals.flatMap((s) => (s.kind === 'emergency' && s.categoryCode ? [s.categoryCode] : [])),
+      ),
+    },
   });
   let category = classification.categoryCode ? byCode.get(classification.categoryCode) : undefined;
   let confidence = classification.confidence;
-  if (category) {
-    const runner = classification.runnerUp
-      ? `; runner-up '${classification.runnerUp.categoryCode}' ${classification.runnerUp.score}`
-      : '';
+  const yielded = classification.emergencyYield;
+  if (yielded) {
     reasons.push(
-      `category '${category.code}' from keywords ${formatEvidence(classification.evidence)} ` +
-        `(score ${classification.score}${runner}; confidence ${pct(confidence)})`,
+      `emergency words ${yielded.signalTerms.join(', ')} are left to the signals (priority), not the topic: ` +
+        `'${yielded.categoryCode}' counted ${yielded.discountedScore} instead of ${yielded.score}`,
     );
+  }
+  if (category) {
+    reasons.push(describeClassification(classification, category));
   } else {
     reasons.push('no category keyword found in the text');
   }
@@ -165,15 +218,15 @@ export function decide(input: DecideInput, ref: RoutingRefData, now: Date): Rout
   }
 
   const detection = detectSignals(input.text, ref.signalLexicon);
-  const choice = chooseCategory(input, ref, detection, reasons);
+  const location: ResolvedLocation = resolveLocation(input.location, ref.areas);
+  const areaChain = location.chain.map((a) => a.code);
+  const choice = chooseCategory(input, ref, detection, reasons, outcomeFor(input, ref, areaChain, now));
   for (const s of detection.signals) reasons.push(describeSignal(s));
 
   const category = choice.category;
   const signalCodes = detection.signals.map((s) => s.code);
   const mandatoryReport: MandatoryReportKind | undefined =
     category?.mandatoryReportKind ?? detection.mandatoryReports[0];
-  const location: ResolvedLocation = resolveLocation(input.location, ref.areas);
-  const areaChain = location.chain.map((a) => a.code);
   const common = (priority: Priority): DecisionCommon => ({
     priority,
     ...(mandatoryReport ? { mandatoryReport } : {}),

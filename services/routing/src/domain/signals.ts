@@ -6,7 +6,9 @@ import {
   KeywordEvidence,
   matchLexicon,
   memoizeByRef,
+  parseKeywordEntry,
   scoreOf,
+  termKey,
 } from './text-match';
 
 /**
@@ -76,9 +78,9 @@ export function mostPressing(...priorities: (Priority | undefined)[]): Priority 
   return best;
 }
 
-/** Emergency and mandatory-report signals in a report's text. */
+/** Emergency and mandatory-report signals in a report's text; a negated alarm word (`没着火`) does not count. */
 export function detectSignals(text: string, lexicon: SignalLexicon): SignalDetection {
-  const evidence = matchLexicon(compileSignals(lexicon), text);
+  const evidence = matchLexicon(compileSignals(lexicon), text, { negation: true });
   const signals: DetectedSignal[] = [];
   for (const def of lexicon.signals) {
     const ev = evidence.get(def.code);
@@ -105,3 +107,26 @@ export function detectSignals(text: string, lexicon: SignalLexicon): SignalDetec
   }
   return { signals, priority: mostPressing(...signals.map((s) => s.priority)), mandatoryReports };
 }
+
+/** What the classifier needs to know about emergency signals (see ClassifyOptions.emergency). */
+export interface EmergencyProfile {
+  /** Categories an emergency signal implies (`gas_leak`, `fire_smoke` …). */
+  categoryCodes: ReadonlySet<string>;
+  /** Keys (text-match `termKey`) of the positive terms of every emergency signal. */
+  termKeys: readonly string[];
+}
+
+/** The emergency categories and words of a signal lexicon, computed once per lexicon. */
+export const emergencyProfileOf = memoizeByRef((lexicon: SignalLexicon): EmergencyProfile => {
+  const categoryCodes = new Set<string>();
+  const termKeys = new Set<string>();
+  for (const s of lexicon.signals) {
+    if (s.kind !== 'emergency') continue;
+    if (s.categoryCode) categoryCodes.add(s.categoryCode);
+    for (const entry of [...s.termsZh, ...s.termsEn]) {
+      const parsed = parseKeywordEntry(entry);
+      if (parsed && parsed.weight > 0) termKeys.add(termKey(parsed.term));
+    }
+  }
+  return { categoryCodes, termKeys: [...termKeys] };
+});

@@ -2,11 +2,15 @@ import {
   APPROXIMATE_WEIGHT_FACTOR,
   compileLexicon,
   formatEvidence,
+  isFrontedGap,
+  isSplitGap,
   matchLexicon,
   normalizeText,
   parseKeywordEntry,
   scoreOf,
   stemEn,
+  termKey,
+  termKeysOverlap,
   tokenizeEn,
 } from './text-match';
 
@@ -120,5 +124,77 @@ describe('matchLexicon', () => {
   it('looks at no more than 4,000 characters', () => {
     const ev = match([{ owner: 'x', zh: ['煤气味:3'] }], `${'啊'.repeat(4000)}煤气味`);
     expect(ev.size).toBe(0);
+  });
+});
+
+describe('two-character Chinese terms split or with the object fronted', () => {
+  const power = [{ owner: 'power', zh: ['停电:4'] }];
+  const ev = (text: string) => match(power, text).get('power');
+
+  it('matches a term split by an aspect / numeral / measure phrase, at the reduced weight', () => {
+    for (const text of ['今天停了四次电', '停了电', '一上午停了好几回电', '停过两天电']) {
+      expect(ev(text)).toEqual([
+        { term: '停电~', weight: 4 * APPROXIMATE_WEIGHT_FACTOR, lang: 'zh', occurrences: 1 },
+      ]);
+    }
+  });
+  it('matches the object put first, the verb completed by 了 / 过 / 掉', () => {
+    for (const text of ['我们那条街的电一天停了三次', '电又停了', '电停了']) {
+      expect(ev(text)?.[0]).toMatchObject({ term: '停电~', weight: 3 });
+    }
+  });
+  it('prefers the exact term, counting the term once', () => {
+    expect(ev('停电了,昨天也停了三次电')).toEqual([{ term: '停电', weight: 4, lang: 'zh', occurrences: 1 }]);
+  });
+  it('never joins two halves across other words', () => {
+    expect(ev('停车场的电梯坏了')).toBeUndefined();
+    expect(ev('停在门口的电动车')).toBeUndefined();
+    expect(ev('电梯停了')).toBeUndefined(); // 梯 is no fronting gap
+    expect(ev('电停')).toBeUndefined(); // the fronted verb needs 了 / 过 / 掉
+  });
+  it('accepts only the narrow gap shapes', () => {
+    expect(isSplitGap('了四次')).toBe(true);
+    expect(isSplitGap('了好几回')).toBe(true);
+    expect(isSplitGap('车场')).toBe(false);
+    expect(isSplitGap('')).toBe(false);
+    expect(isFrontedGap('')).toBe(true);
+    expect(isFrontedGap('一天')).toBe(true);
+    expect(isFrontedGap('又被')).toBe(true);
+    expect(isFrontedGap('梯')).toBe(false);
+  });
+});
+
+describe('negation (for alarm words)', () => {
+  const fire = [{ owner: 'fire', zh: ['着火:3', '冒烟:2'], en: ['smoke:2', 'on fire:3'] }];
+  const withNegation = (text: string) =>
+    matchLexicon(compileLexicon(fire), text, { negation: true }).get('fire') ?? [];
+
+  it('drops a match right after a negation', () => {
+    expect(withNegation('热水器打不着火')).toEqual([]);
+    expect(withNegation('还好没有冒烟')).toEqual([]);
+    expect(withNegation('there is no smoke and nothing is on fire').map((e) => e.term)).toEqual(['on fire']);
+    expect(withNegation('the car is not on fire')).toEqual([]);
+  });
+  it('keeps plain matches and is off by default', () => {
+    expect(withNegation('三楼着火了').map((e) => e.term)).toEqual(['着火']);
+    expect(
+      match(fire, '热水器打不着火')
+        .get('fire')
+        ?.map((e) => e.term),
+    ).toEqual(['着火']);
+  });
+});
+
+describe('termKey', () => {
+  it('gives the matching key of a term as written or as shown in evidence', () => {
+    expect(termKey('煤气味')).toBe('zh:煤气味');
+    expect(termKey('电梯坏~')).toBe('zh:电梯坏');
+    expect(termKey('Gas Leaking')).toBe('en:gas leak');
+  });
+  it('treats a Chinese term inside another as the same thing, English only when equal', () => {
+    expect(termKeysOverlap('zh:电线冒火花', 'zh:冒火花')).toBe(true);
+    expect(termKeysOverlap('zh:冒烟', 'zh:着火')).toBe(false);
+    expect(termKeysOverlap('en:spark', 'en:spark')).toBe(true);
+    expect(termKeysOverlap('en:spark', 'en:spark wire')).toBe(false);
   });
 });

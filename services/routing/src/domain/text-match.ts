@@ -14,6 +14,9 @@
  *   overlapping matches of different terms both count.
  * - A Chinese term of 3+ characters also matches with one extra Chinese character inside it, at
  *   APPROXIMATE_WEIGHT_FACTOR of its weight; the evidence shows it as `电梯坏~`.
+ * - A two-character Chinese term also matches split by a short aspect / numeral / measure phrase
+ *   (`停了四次电` for `停电`) or with its object fronted (`电一天停了三次`), at the same reduced
+ *   weight, shown as `停电~`.
  * - Each distinct term counts once per owner however often it occurs (occurrences are reported).
  */
 
@@ -166,6 +169,24 @@ export function tokenizeEn(normalized: string): string[] {
   return out;
 }
 
+/**
+ * The key a term is matched by (`zh:煤气味`, `en:smell gas`), for comparing terms of different
+ * lexicons. Accepts an evidence term as displayed (an approximate match's `~` is ignored).
+ */
+export function termKey(term: string): string {
+  const normalized = normalizeText(term.replace(/~$/, '').trim());
+  return hasCjk(normalized)
+    ? `zh:${normalized.replace(/\s+/g, '')}`
+    : `en:${tokenizeEn(normalized).join(' ')}`;
+}
+
+/** Whether two term keys name the same thing: equal, or (Chinese) one contains the other. */
+export function termKeysOverlap(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!a.startsWith('zh:') || !b.startsWith('zh:')) return false;
+  return a.includes(b.slice(3)) || b.includes(a.slice(3));
+}
+
 /** Compiles keyword groups once; reuse the result for many texts. */
 export function compileLexicon(groups: readonly LexiconGroup[]): CompiledLexicon {
   const byKey = new Map<string, CompiledTerm>();
@@ -213,9 +234,76 @@ interface Span {
 export const APPROXIMATE_WEIGHT_FACTOR = 0.75;
 const MIN_APPROXIMATE_LENGTH = 3;
 
+/**
+ * A two-character Chinese term (usually verb + object: `停电`, `漏水`, `断水`) also matches
+ * - split by a short aspect / numeral / measure phrase: `停了电`, `停了四次电`, `漏过好几回水`;
+ * - with its object put first and the verb completed by 了 / 过 / 掉, the gap being empty, such a
+ *   phrase or an adverb: `电停了`, `电一天停了三次`, `水又停了`, `车被偷了`,
+ * at APPROXIMATE_WEIGHT_FACTOR of its weight. The gap is at most MAX_SPLIT_GAP characters and of
+ * that narrow shape, so unrelated characters never join two halves.
+ */
+export const MAX_SPLIT_GAP = 5;
+const NUMERAL_PHRASE =
+  '(?:(?:好|这么|那么)?(?:[0-9]+|[一二两三四五六七八九十百几半整]+)(?:个多|多个|多|个)?' +
+  '(?:次|回|趟|遍|下|阵|天|晚|夜|个小时|小时|礼拜|星期|周|月)?)';
+const SPLIT_GAP = new RegExp(`^(?:了|过|着)?${NUMERAL_PHRASE}?(?:的|了)?$`);
+const FRONTED_GAP = new RegExp(
+  `^(?:今天|昨天|昨晚|晚上|白天|早上|一直|经常|老是|总是|天天|${NUMERAL_PHRASE})?` +
+    '(?:又|也|都|还|已经|就|经常|老是|总是|突然)*(?:被|给)?$',
+);
+const VERB_COMPLETE = new Set(['了', '过', '掉']);
+
+/** Whether `gap` is a short aspect / numeral / measure phrase that may split a two-character term. */
+export function isSplitGap(gap: string): boolean {
+  return gap.length > 0 && gap.length <= MAX_SPLIT_GAP && SPLIT_GAP.test(gap);
+}
+
+/** Whether `gap` may stand between a fronted object and its verb (`电一天停了`). */
+export function isFrontedGap(gap: string): boolean {
+  return gap.length <= MAX_SPLIT_GAP && FRONTED_GAP.test(gap);
+}
+
+function splitZhSpans(compact: string, term: CompiledTerm): Span[] {
+  const [first, second] = [...term.key];
+  const spans: Span[] = [];
+  // Ranks below an exact match of the same length, like an approximate one.
+  const span = (start: number, end: number): Span => ({
+    term,
+    start,
+    end,
+    used: [],
+    size: 1.5,
+    approximate: true,
+  });
+  for (let at = compact.indexOf(first); at >= 0; at = compact.indexOf(first, at + 1)) {
+    for (let len = 1; len <= MAX_SPLIT_GAP; len++) {
+      if (compact[at + 1 + len] === second && isSplitGap(compact.slice(at + 1, at + 1 + len))) {
+        spans.push(span(at, at + len + 2));
+        break;
+      }
+    }
+  }
+  for (let at = compact.indexOf(second); at >= 0; at = compact.indexOf(second, at + 1)) {
+    for (let len = 0; len <= MAX_SPLIT_GAP; len++) {
+      const verbAt = at + 1 + len;
+      if (
+        compact[verbAt] === first &&
+        VERB_COMPLETE.has(compact[verbAt + 1] ?? '') &&
+        isFrontedGap(compact.slice(at + 1, verbAt))
+      ) {
+        spans.push(span(at, verbAt + 1));
+        break;
+      }
+    }
+  }
+  return spans;
+}
+
 function zhSpans(compact: string, terms: readonly CompiledTerm[]): Span[] {
   const spans: Span[] = [];
   for (const term of terms) {
+    if (term.key.length === 2 && [...term.key].every((ch) => CJK.test(ch)))
+      spans.push(...splitZhSpans(compact, term));
     let from = 0;
     for (;;) {
       const at = compact.indexOf(term.key, from);
@@ -305,16 +393,52 @@ function selectSpans(spans: Span[]): Span[] {
   return accepted;
 }
 
+export interface MatchOptions {
+  /**
+   * Drop a match right after a negation (`没着火`, `打不着火`, `no smoke`, `not on fire`). It still
+   * hides the shorter terms inside it. Meant for alarm words (signals), not for complaints, which
+   * are often phrased as an absence (`没热水`).
+   */
+  negation?: boolean;
+}
+
+const ZH_NEGATORS = ['没有', '不是', '并非', '不', '没', '未', '无'];
+const EN_NEGATORS = new Set([
+  'no',
+  'not',
+  'never',
+  'without',
+  'isnt',
+  'arent',
+  'wasnt',
+  'dont',
+  'doesnt',
+  'didnt',
+]);
+
+function zhNegated(compact: string, start: number): boolean {
+  return ZH_NEGATORS.some((n) => start >= n.length && compact.slice(start - n.length, start) === n);
+}
+
 /** Matches a text against a compiled lexicon; returns, per owner, the evidence (distinct terms). */
-export function matchLexicon(lexicon: CompiledLexicon, text: string): Map<string, KeywordEvidence[]> {
+export function matchLexicon(
+  lexicon: CompiledLexicon,
+  text: string,
+  options: MatchOptions = {},
+): Map<string, KeywordEvidence[]> {
   const normalized = normalizeText(text);
   const spans: Span[] = [];
   if (lexicon.zh.length > 0 && hasCjk(normalized)) {
-    spans.push(...selectSpans(zhSpans(normalized.replace(/\s+/g, ''), lexicon.zh)));
+    const compact = normalized.replace(/\s+/g, '');
+    const zh = selectSpans(zhSpans(compact, lexicon.zh));
+    spans.push(...(options.negation ? zh.filter((s) => !zhNegated(compact, s.start)) : zh));
   }
   if (lexicon.en.length > 0) {
     const tokens = tokenizeEn(normalized);
-    if (tokens.length > 0) spans.push(...selectSpans(enSpans(tokens, lexicon.en)));
+    if (tokens.length > 0) {
+      const en = selectSpans(enSpans(tokens, lexicon.en));
+      spans.push(...(options.negation ? en.filter((s) => !EN_NEGATORS.has(tokens[s.start - 1] ?? '')) : en));
+    }
   }
   const counts = new Map<CompiledTerm, { exact: number; approximate: number }>();
   for (const s of spans) {
