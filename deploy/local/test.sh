@@ -5,6 +5,7 @@
 #   3. unit tests (no infrastructure)
 #   4. integration tests (real Kafka/Postgres/Redis, each file in its own namespace, 2 workers)
 #   5. disruptive tests (restart Postgres/Kafka/Redis themselves), one at a time
+#   6. API fuzzing of every service's OpenAPI document (schemathesis, test/fuzz/run.sh)
 # Ends with one line "N passed, N failed".
 set -euo pipefail
 # shellcheck source=deploy/local/lib.sh
@@ -18,6 +19,8 @@ log "lint and typecheck"
 npm run --silent lint
 npm run --silent typecheck
 npm run --silent build
+# Services spawned by e2e tests run the compiled build just made (faster to start than TypeScript).
+export SERVICES_FROM_DIST=1
 
 mkdir -p artifacts
 rm -f artifacts/jest-*.json
@@ -31,6 +34,13 @@ run_jest() { # name, args...
 run_jest unit --selectProjects unit
 run_jest integration --selectProjects integration --maxWorkers="${TEST_WORKERS:-2}"
 run_jest disruptive --selectProjects disruptive --runInBand
+
+# API fuzzing (test/fuzz/run.sh): counts as one test in the summary below; its own summary line
+# ("fuzz: N requests, 0 server errors, 0 malformed 4xx") is printed by the stage.
+log "fuzz: schemathesis against every service's OpenAPI document"
+fuzz_ok=1
+FUZZ_SKIP_BUILD=1 bash test/fuzz/run.sh || { fuzz_ok=0; status=1; }
+printf '{"numPassedTests":%d,"numFailedTests":%d,"numPendingTests":0}\n' "${fuzz_ok}" "$((1 - fuzz_ok))" >artifacts/jest-fuzz.json
 
 node -e '
   const fs = require("fs");

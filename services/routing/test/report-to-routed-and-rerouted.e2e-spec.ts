@@ -98,7 +98,8 @@ describe('report → case.routed, triage, and re-routing after a return', () => 
   });
 
   it('sends an unclassifiable report to triage with the reason', async () => {
-    const caseId = await postReport('你好,请问一下', { gridCode: 'WL-FL-G1' });
+    // Says nothing about what is wrong: no category can claim it.
+    const caseId = await postReport('嗯,就是那个事,你们知道的', { gridCode: 'WL-FL-G1' });
     const event = await triage.waitForEvent((e) => e.caseId === caseId, 30_000, 'case.triage-required');
     expect(event.payload.reason).toBe('LOW_CONFIDENCE');
     expect(event.payload.attempt).toBe(1);
