@@ -112,6 +112,10 @@ export class Open311HttpController {
   })
   @ApiResponse({ status: 201, description: '[{ service_request_id, token, service_notice, account_id }]' })
   @ApiResponse({ status: 403, description: `Invalid or missing api_key. ${ERRORS}` })
+  @ApiResponse({
+    status: 429,
+    description: `Too many wrong api_keys from this client (see Retry-After). ${ERRORS}`,
+  })
   async create(
     @Param('format') format: string,
     @Body() dto: Open311CreateRequestDto,

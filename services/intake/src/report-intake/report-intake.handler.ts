@@ -88,6 +88,9 @@ export class ReportIntakeHandler {
     options: SubmitOptions = {},
   ): Promise<{ status: number; body: ReportAnswerBody; replayed: boolean }> {
     await this.checkRules(report, options);
+    // The day's reference number is taken before the transaction (see ReportsRepository.nextSequence).
+    const at = new Date();
+    const sequence = await this.reports.nextSequence(localDay(at));
     let outcome: { status: number; body: ReportAnswerBody; replayed: boolean };
     if (options.idempotency) {
       const { scope, key } = options.idempotency;
@@ -95,12 +98,12 @@ export class ReportIntakeHandler {
         scope,
         key,
         hashRequest(report),
-        (m) => this.apply(m, report),
+        (m) => this.apply(m, report, at, sequence),
         () => this.messaging.nudge(),
       );
       outcome = { status: res.status, body: res.body as ReportAnswerBody, replayed: res.replayed };
     } else {
-      const res = await this.dataSource.transaction((m) => this.apply(m, report));
+      const res = await this.dataSource.transaction((m) => this.apply(m, report, at, sequence));
       this.messaging.nudge();
       outcome = { status: res.status, body: res.body as ReportAnswerBody, replayed: false };
     }
@@ -167,8 +170,12 @@ export class ReportIntakeHandler {
     }
   }
 
-  private async apply(m: EntityManager, r: SubmitReport): Promise<StoredResponse> {
-    const at = new Date();
+  private async apply(
+    m: EntityManager,
+    r: SubmitReport,
+    at: Date,
+    sequence: number,
+  ): Promise<StoredResponse> {
     const token = newTrackingToken();
     const tokenHash = hashTrackingToken(token);
     const dupKey = duplicateKey(r.categoryCode, r.location);
@@ -220,11 +227,7 @@ export class ReportIntakeHandler {
       }
     }
     const caseId = randomUUID();
-    const reference = formatReference(
-      this.config.referencePrefix,
-      localDay(at),
-      await this.reports.nextSequence(m, localDay(at)),
-    );
+    const reference = formatReference(this.config.referencePrefix, localDay(at), sequence);
     await this.reports.insertReport(m, {
       caseId,
       reference,

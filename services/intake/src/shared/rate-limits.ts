@@ -3,6 +3,9 @@ import { RateLimiter } from '@app/platform';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { RateLimitedError } from './intake-errors';
 
+/** Wrong Open311 api_keys tolerated per client address and minute (guessing keys is refused). */
+export const FAILED_KEYS_PER_MINUTE = 20;
+
 /** Intake's limits: per client (IP or Open311 key), per phone number, per uploader. */
 @Injectable()
 export class IntakeRateLimits {
@@ -23,6 +26,11 @@ export class IntakeRateLimits {
 
   async open311Key(clientId: string): Promise<void> {
     await this.check('open311_key', clientId, this.config.rateLimits.open311KeyPerMinute, 60);
+  }
+
+  /** Counts a failed Open311 api_key from a client address; 429 once there were too many. */
+  async failedOpen311Key(subject: string): Promise<void> {
+    await this.check('open311_failed_key', subject, FAILED_KEYS_PER_MINUTE, 60);
   }
 
   async upload(subject: string): Promise<void> {

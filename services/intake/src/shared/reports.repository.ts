@@ -55,8 +55,15 @@ export interface NewReportRow {
 export class ReportsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async nextSequence(m: EntityManager, day: string): Promise<number> {
-    const [row] = (await m.query(
+  /**
+   * Next number of the day for a reference. Called before the report's transaction, as a statement
+   * of its own: the counter row is locked for microseconds instead of a whole report transaction, so
+   * reports do not commit one at a time (and no request holds two pool connections). A report that
+   * then fails, is a co-report, or is an idempotent replay leaves a gap in the day's numbers, which
+   * is harmless: references are unique, not dense.
+   */
+  async nextSequence(day: string): Promise<number> {
+    const [row] = (await this.dataSource.query(
       `INSERT INTO intake.reference_counters (day, last_value) VALUES ($1, 1)
        ON CONFLICT (day) DO UPDATE SET last_value = intake.reference_counters.last_value + 1
        RETURNING last_value`,
