@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -6,7 +8,7 @@ import helmet from 'helmet';
 import { JsonLogger } from '@app/observability';
 import { PlatformConfig } from './config';
 import { AllExceptionsFilter, createValidationPipe } from './http-errors';
-import { correlationMiddleware, httpMetricsMiddleware } from './middleware';
+import { correlationMiddleware, httpMetricsMiddleware, rejectNulCharacters } from './middleware';
 import { LOGGER, PLATFORM_CONFIG } from './tokens';
 
 export interface ServiceAppOptions {
@@ -55,6 +57,7 @@ export async function createServiceApp(
   );
   app.useBodyParser('json', { limit: config.bodyLimit });
   if (options.urlencoded) app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: true });
+  app.use(rejectNulCharacters);
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: false });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(logger));
@@ -72,7 +75,35 @@ export async function createServiceApp(
     yamlDocumentUrl: 'openapi.yaml',
   });
 
+  answerClientErrorsAsJson(app.getHttpServer() as Server);
   await app.listen(options.port ?? config.port, process.env.HOST ?? '0.0.0.0');
   logger.info(`${config.service} listening on ${await app.getUrl()}`);
   return app;
+}
+
+/**
+ * Requests Node's HTTP parser refuses (a malformed header, an oversized head) never reach Express;
+ * Node's default answer is a bare 400 with no body. Answer them like every other error instead:
+ * JSON with a stable code, then close the connection.
+ */
+export function answerClientErrorsAsJson(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // As Node does: answer only when no response is in flight on this socket, or none of it was sent.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, code] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'REQUEST_TIMEOUT']
+          : [400, 'Bad Request', 'MALFORMED_REQUEST'];
+    const body = JSON.stringify({ code, message: `The HTTP request could not be parsed (${reason})` });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

@@ -28,3 +28,30 @@ export function httpMetricsMiddleware(req: Request, res: Response, next: NextFun
   });
   next();
 }
+
+/** Where a NUL character hides in a parsed body (a path like `reporter.name`), if anywhere. */
+export function findNulCharacter(value: unknown, path = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : undefined;
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const here = path ? `${path}.${k}` : k;
+    if (k.includes('\u0000')) return here;
+    const found = findNulCharacter(v, here, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses text with a NUL character (U+0000) in the URL or a parsed body with 400: Postgres
+ * cannot store it in text or jsonb, so it would otherwise fail deep inside a query as a 500.
+ */
+export function rejectNulCharacters(req: Request, res: Response, next: NextFunction): void {
+  const where = /%00/.test(req.originalUrl) ? 'url' : findNulCharacter(req.body as unknown);
+  if (!where) return next();
+  res.status(400).json({
+    code: 'VALIDATION_FAILED',
+    message: `Invalid request: check ${where} (the NUL character U+0000 is not allowed in text)`,
+    details: { fields: [{ field: where, problems: ['must not contain the NUL character U+0000'] }] },
+  });
+}
