@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_PHONE_PER_HOUR: HIGH,
     RATE_LIMIT_OPEN311_KEY_PER_MINUTE: HIGH,
     RATE_LIMIT_UPLOADS_PER_MINUTE: HIGH,
+    ADMIN_AUTH_FAILURES_PER_MINUTE: HIGH,
     MEDIA_DIR: join(REPO_ROOT, '.local', 'fuzz-media', ns.id),
     NOTIFY_PROVIDER_MODE: 'dev',
   };

@@ -1,7 +1,7 @@
 /**
  * Guessing credentials is cut short: after N failures the answer is 429 with Retry-After —
  * staff passwords (per username and per address), partner API keys (per address), Open311
- * api_keys (per address).
+ * api_keys (per address), the routing and notification admin tokens (per address).
  */
 import { randomBytes } from 'node:crypto';
 import { createTestNamespace, ServiceProcess, spawnService, TestNamespace } from '@app/testing';
@@ -12,17 +12,25 @@ jest.setTimeout(180_000);
 let ns: TestNamespace;
 let dispatch: ServiceProcess;
 let intake: ServiceProcess;
+let routing: ServiceProcess;
+let notification: ServiceProcess;
 
 beforeAll(async () => {
   ns = await createTestNamespace({ label: 'secauth' });
-  [dispatch, intake] = await Promise.all([
+  [dispatch, intake, routing, notification] = await Promise.all([
     spawnService('dispatch', { ...ns.env, SEED_DEMO_STAFF: 'true' }, { readyTimeoutMs: 120_000 }),
     spawnService('intake', ns.env, { readyTimeoutMs: 120_000 }),
+    spawnService('routing', { ...ns.env, ADMIN_AUTH_FAILURES_PER_MINUTE: '5' }, { readyTimeoutMs: 120_000 }),
+    spawnService(
+      'notification',
+      { ...ns.env, ADMIN_AUTH_FAILURES_PER_MINUTE: '5' },
+      { readyTimeoutMs: 120_000 },
+    ),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([dispatch, intake].map((p) => p?.kill('SIGTERM')));
+  await Promise.all([dispatch, intake, routing, notification].map((p) => p?.kill('SIGTERM')));
   await ns?.cleanup();
 });
 
@@ -82,3 +90,22 @@ it('refuses Open311 api_key guessing after 20 wrong keys per address: 429 with R
   expect(blocked.body[0].code).toBe(429);
   expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
 });
+
+it.each([
+  ['routing', () => `${routing.url}/v1/admin/units`],
+  ['notification', () => `${notification.url}/v1/deliveries`],
+])(
+  'refuses %s admin-token guessing after the configured failures per address (5 here)',
+  async (_name, url) => {
+    const get = (token: string) =>
+      http<{ code: string }>(url(), {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}`, 'x-actor': 'test' },
+      });
+    for (let i = 0; i < 5; i++) expect((await get(`guess-${i}`)).status).toBe(401);
+    const blocked = await get('guess-again');
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.code).toBe('AUTH.TOO_MANY_ATTEMPTS');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+  },
+);

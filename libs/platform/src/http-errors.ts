@@ -55,6 +55,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (res.headersSent) return;
     const { status, body } = this.toAnswer(exception);
     if (status >= 500) this.logger.error('request failed', exception);
+    // A refusal that says when to come back (rate limits, lock-outs) says it in Retry-After too.
+    const retryAfter = body.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number' && retryAfter > 0)
+      res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
     res.status(status).json(body);
   }
 

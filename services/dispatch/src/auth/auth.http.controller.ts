@@ -5,7 +5,7 @@ import { DISPATCH_CONFIG, DispatchConfig } from '../dispatch.config';
 import { LoginDto, LoginResponseDto, StaffMeDto } from './auth.dto';
 import type { StaffPrincipal } from './roles';
 import { CurrentStaff, STAFF_COOKIE, StaffAuthGuard, staffTokenOf } from './staff-auth.guard';
-import { StaffAuthService, TooManyAttemptsError } from './staff-auth.service';
+import { StaffAuthService } from './staff-auth.service';
 
 @ApiTags('center: auth')
 @Controller('center/v1/auth')
@@ -24,25 +24,21 @@ export class AuthHttpController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<LoginResponseDto> {
-    try {
-      const r = await this.auth.login(body.username, body.password, req.ip ?? 'unknown');
-      res.cookie(STAFF_COOKIE, r.token, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: this.config.cookieSecure,
-        path: '/',
-        expires: r.expiresAt,
-      });
-      return {
-        token: r.token,
-        expiresAt: r.expiresAt.toISOString(),
-        roles: r.roles,
-        displayName: r.displayName,
-      };
-    } catch (err) {
-      if (err instanceof TooManyAttemptsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      throw err;
-    }
+    // A lock-out (TooManyAttemptsError) answers 429 with Retry-After through the platform filter.
+    const r = await this.auth.login(body.username, body.password, req.ip ?? 'unknown');
+    res.cookie(STAFF_COOKIE, r.token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: this.config.cookieSecure,
+      path: '/',
+      expires: r.expiresAt,
+    });
+    return {
+      token: r.token,
+      expiresAt: r.expiresAt.toISOString(),
+      roles: r.roles,
+      displayName: r.displayName,
+    };
   }
 
   @Post('logout')

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { DomainError } from '@app/contracts';
 import { RateLimiter } from '@app/platform';
 import { DISPATCH_CONFIG, DispatchConfig } from '../dispatch.config';
@@ -60,11 +60,10 @@ export class PartnerAuthGuard implements CanActivate {
         FAILED_AUTH_WINDOW_SECONDS,
       );
       if (!d.allowed) {
-        http.getResponse<Response>().setHeader('Retry-After', String(d.retryAfterSeconds));
         throw new DomainError(
           'PARTNER.TOO_MANY_ATTEMPTS',
           `Too many failed sign-ins; retry in ${d.retryAfterSeconds} s`,
-          undefined,
+          { retryAfterSeconds: d.retryAfterSeconds },
           429,
         );
       }

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -17,13 +17,11 @@ import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { clientAddress } from '../shared/http-helpers';
 import { INTAKE_ERRORS, invalidField } from '../shared/intake-errors';
 import { IntakeRateLimits } from '../shared/rate-limits';
-import { RetryAfterFilter } from '../shared/retry-after.filter';
 import { MediaAnswer, MediaUploadBody } from './media-upload.dto';
 import { MediaUploadHandler } from './media-upload.handler';
 
 @ApiTags('media')
 @Controller('v1/media')
-@UseFilters(RetryAfterFilter)
 export class MediaUploadHttpController {
   private readonly upload: ReturnType<ReturnType<typeof multer>['single']>;
 

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
@@ -11,13 +11,11 @@ import {
 import type { Request, Response } from 'express';
 import { clientAddress, compact, idempotencyKeyOf, toLocation, toReporter } from '../shared/http-helpers';
 import { IntakeRateLimits } from '../shared/rate-limits';
-import { RetryAfterFilter } from '../shared/retry-after.filter';
 import { CreateReportDto, ReportAnswer } from './report-intake.dto';
 import { ReportIntakeHandler, ReportAnswerBody } from './report-intake.handler';
 
 @ApiTags('reports')
 @Controller('v1/reports')
-@UseFilters(RetryAfterFilter)
 export class ReportIntakeHttpController {
   constructor(
     private readonly handler: ReportIntakeHandler,

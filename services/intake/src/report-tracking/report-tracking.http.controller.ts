@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
@@ -12,7 +12,6 @@ import {
 import type { Request } from 'express';
 import { clientAddress } from '../shared/http-helpers';
 import { IntakeRateLimits } from '../shared/rate-limits';
-import { RetryAfterFilter } from '../shared/retry-after.filter';
 import { AcceptedAnswer, FeedbackDto, InfoDto, ReportStatusView, TrackingQuery } from './report-tracking.dto';
 import { ReportTrackingHandler } from './report-tracking.handler';
 
@@ -25,7 +24,6 @@ const TOKEN_HEADER = {
 
 @ApiTags('reports')
 @Controller('v1/reports/:reference')
-@UseFilters(RetryAfterFilter)
 @ApiParam({ name: 'reference', example: 'WL-20261123-000123' })
 @ApiHeader(TOKEN_HEADER)
 @ApiNotFoundResponse({ description: 'Unknown reference, or wrong/missing tracking token (INTAKE.NOT_FOUND)' })

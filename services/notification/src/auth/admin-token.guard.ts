@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { DomainError } from '@app/contracts';
-import { bearerMatches, tokenDigest } from '@app/platform';
+import { bearerMatches, limitFailedTokenAttempts, RateLimiter, tokenDigest } from '@app/platform';
 import { NOTIFICATION_CONFIG } from '../notification.di-tokens';
 import type { NotificationConfig } from '../notification.config';
 
@@ -13,13 +13,17 @@ import type { NotificationConfig } from '../notification.config';
 export class AdminTokenGuard implements CanActivate {
   private readonly expected: Buffer;
 
-  constructor(@Inject(NOTIFICATION_CONFIG) config: NotificationConfig) {
+  constructor(
+    @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
+    private readonly limiter: RateLimiter,
+  ) {
     this.expected = tokenDigest(config.adminToken);
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     if (!bearerMatches(req, this.expected)) {
+      await limitFailedTokenAttempts(this.limiter, 'notification-admin-auth', req);
       throw new DomainError(
         'NOTIFICATION.UNAUTHORIZED',
         'A valid admin token is required: Authorization: Bearer <token>',

@@ -1,7 +1,7 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { DomainError, ValidationFailedError } from '@app/contracts';
-import { bearerMatches, tokenDigest } from '@app/platform';
+import { bearerMatches, limitFailedTokenAttempts, RateLimiter, tokenDigest } from '@app/platform';
 import { ROUTING_CONFIG, RoutingConfig } from '../routing.config';
 
 /**
@@ -12,13 +12,17 @@ import { ROUTING_CONFIG, RoutingConfig } from '../routing.config';
 export class AdminAuthGuard implements CanActivate {
   private readonly expected: Buffer;
 
-  constructor(@Inject(ROUTING_CONFIG) config: RoutingConfig) {
+  constructor(
+    @Inject(ROUTING_CONFIG) config: RoutingConfig,
+    private readonly limiter: RateLimiter,
+  ) {
     this.expected = tokenDigest(config.adminToken);
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     if (!bearerMatches(req, this.expected)) {
+      await limitFailedTokenAttempts(this.limiter, 'routing-admin-auth', req);
       throw new DomainError(
         'ROUTING.UNAUTHORIZED',
         'The admin API needs "Authorization: Bearer <ROUTING_ADMIN_TOKEN>"',
