@@ -1,0 +1,262 @@
+import type { Agent } from 'node:http';
+import type { Kafka } from 'kafkajs';
+import type { Corpus } from './corpus';
+import { KafkaWatch, LagSampler } from './kafka-watch';
+import { keepAliveAgent, openLoop } from './load';
+import { ProcSampler, sleep } from './procs';
+import type { WebhookArrival } from './receiver';
+import { keptUp, stageLatencies, StageLatencies } from './stats';
+import type { Target } from './target';
+import { CaseTracker } from './tracker';
+
+export interface StepPlan {
+  rate: number;
+  seconds: number;
+}
+
+export interface StepResult {
+  target: string;
+  offered: number;
+  seconds: number;
+  sent: number;
+  accepted: number;
+  failures: Record<string, number>;
+  /** Webhooks received per second in the step's window (the pipeline's completion rate). */
+  achieved: number;
+  notified: number;
+  triaged: number;
+  incomplete: number;
+  drainMs: number;
+  latency: StageLatencies;
+  maxLag: number;
+  worstLagGroup?: string;
+  procs: Record<string, { cpuPct: number; peakRssMb: number; hwmMb: number }>;
+  partnerErrors: number;
+  ok: boolean;
+  why?: string;
+}
+
+/**
+ * Drives one target: the tracker, the Kafka watch, the lag and process samplers, the partner
+ * simulator reacting to webhooks, and the open-loop steps (stopping at saturation).
+ */
+export class TargetRun {
+  readonly tracker = new CaseTracker();
+  private watch?: KafkaWatch;
+  private lag?: LagSampler;
+  private sampler?: ProcSampler;
+  private readonly agent: Agent = keepAliveAgent(64);
+  private partnerQueue: WebhookArrival[] = [];
+  private partnerActive = 0;
+  partnerErrors = 0;
+  partnerDone = 0;
+  private index = 0;
+  readonly results: StepResult[] = [];
+
+  constructor(
+    readonly target: Target,
+    private readonly kafka: Kafka,
+    private readonly corpus: Corpus,
+    private readonly log: (s: string) => void,
+  ) {}
+
+  async start(extraPids: Map<string, number>): Promise<void> {
+    const handlers: Record<string, (v: Record<string, unknown>, ts: number, key: string | null) => void> = {};
+    for (const [topic, stage] of Object.entries(this.target.stageTopics)) {
+      handlers[topic] = (v, ts, key) => {
+        const caseId = typeof v.caseId === 'string' ? v.caseId : key;
+        if (!caseId) return;
+        if (stage === 'triaged') this.tracker.triage(caseId);
+        else if (stage === 'routed') this.tracker.stage(caseId, 'routed', ts);
+        else if (v.type === 'case.assigned') this.tracker.stage(caseId, 'assigned', ts);
+      };
+    }
+    this.watch = new KafkaWatch(this.kafka, `${this.target.groupPrefix}bench-watch-${Date.now()}`, handlers);
+    await this.watch.start();
+    this.lag = new LagSampler(this.kafka, this.target.groupPrefix, (g) => g.includes('bench-watch'));
+    this.lag.start();
+    const pids = new Map(extraPids);
+    for (const p of this.target.processes) if (p.proc.pid) pids.set(p.name, p.proc.pid);
+    this.sampler = new ProcSampler(pids);
+    this.sampler.start();
+  }
+
+  /** A webhook reached the receiver: record it, and let the unit's system act on the task. */
+  onArrival(a: WebhookArrival): void {
+    const parsed = this.target.parseArrival(a);
+    if (!parsed || parsed.eventType !== 'case.assigned') return;
+    this.tracker.stage(parsed.caseId, 'notified', a.at);
+    this.partnerQueue.push(a);
+    this.pumpPartner();
+  }
+
+  private pumpPartner(): void {
+    while (this.partnerActive < 32 && this.partnerQueue.length) {
+      const a = this.partnerQueue.shift()!;
+      this.partnerActive++;
+      this.target
+        .partnerAct(a)
+        .then(() => this.partnerDone++)
+        .catch(() => this.partnerErrors++)
+        .finally(() => {
+          this.partnerActive--;
+          this.pumpPartner();
+        });
+    }
+  }
+
+  /** Sends `count` reports slowly and waits for them: proves the path and warms the JITs and pools. */
+  async warmup(
+    count: number,
+    rate: number,
+    timeoutMs: number,
+  ): Promise<{ notified: number; triaged: number; texts: Set<string> }> {
+    const step = -1;
+    const sentTexts = new Map<string, string>();
+    await openLoop(
+      this.agent,
+      {
+        url: this.target.reportUrl,
+        headers: this.target.reportHeaders,
+        ratePerSec: rate,
+        durationMs: (count / rate) * 1000,
+        body: (i) => this.corpus.report(i),
+        onAnswer: (sentAt, at, status, body, i) => this.answer(step, sentAt, at, status, body, i, sentTexts),
+        onError: (_s, err) => this.tracker.failed(step, err.message.slice(0, 80)),
+      },
+      this.index,
+    );
+    this.index += count;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && this.tracker.outstanding(step) > 0) await sleep(250);
+    const texts = new Set<string>();
+    let notified = 0;
+    for (const [id, c] of this.tracker.cases) {
+      if (c.step !== step) continue;
+      if (c.notified !== undefined) {
+        notified++;
+        const t = sentTexts.get(id);
+        if (t) texts.add(t);
+      }
+    }
+    const triaged = [...this.tracker.cases.keys()].filter(
+      (id) => this.tracker.cases.get(id)!.step === step && this.tracker.triaged.has(id),
+    ).length;
+    return { notified, triaged, texts };
+  }
+
+  private answer(
+    step: number,
+    sentAt: number,
+    at: number,
+    status: number,
+    body: unknown,
+    i: number,
+    texts?: Map<string, string>,
+  ): void {
+    const caseId = (body as { caseId?: unknown } | undefined)?.caseId;
+    if (status === 201 && typeof caseId === 'string') {
+      this.tracker.accepted(caseId, sentAt, at, step);
+      texts?.set(caseId, this.corpus.report(i).description);
+    } else {
+      const code = (body as { code?: unknown } | undefined)?.code;
+      this.tracker.failed(step, `${status}${typeof code === 'string' ? ` ${code}` : ''}`);
+    }
+  }
+
+  async runStep(stepNo: number, plan: StepPlan, drainTimeoutMs: number): Promise<StepResult> {
+    const lr = await openLoop(
+      this.agent,
+      {
+        url: this.target.reportUrl,
+        headers: this.target.reportHeaders,
+        ratePerSec: plan.rate,
+        durationMs: plan.seconds * 1000,
+        body: (i) => this.corpus.report(i),
+        onAnswer: (sentAt, at, status, body, i) => this.answer(stepNo, sentAt, at, status, body, i),
+        onError: (_s, err) => this.tracker.failed(stepNo, err.message.slice(0, 80)),
+      },
+      this.index,
+    );
+    this.index += lr.sent;
+    const windowEnd = Date.now();
+    const drainStart = Date.now();
+    while (Date.now() - drainStart < drainTimeoutMs && this.tracker.outstanding(stepNo) > 0) await sleep(100);
+    const drainMs = Date.now() - drainStart;
+    const incomplete = this.tracker.outstanding(stepNo);
+    const cases = this.tracker.ofStep(stepNo);
+    const skip = Math.min(2000, (plan.seconds * 1000) / 5);
+    const from = lr.startedAt + skip;
+    const achieved = (this.tracker.notifiedBetween(from, windowEnd) / (windowEnd - from)) * 1000;
+    const latency = stageLatencies(cases);
+    const lag = this.lag!.maxIn(lr.startedAt, Date.now());
+    await this.lag!.sample();
+    const procs = this.sampler!.window(lr.startedAt, windowEnd);
+    const failures = Object.fromEntries(this.tracker.failures.get(stepNo) ?? []);
+    const failed = Object.values(failures).reduce((a, b) => a + b, 0);
+    const triaged = [...this.tracker.triaged].filter(
+      (id) => this.tracker.cases.get(id)?.step === stepNo,
+    ).length;
+    // Cases routed to manual triage never reach a unit: they are not owed a webhook.
+    const owedRate = plan.rate * (cases.length ? (cases.length - triaged) / cases.length : 1);
+    let verdict = keptUp(owedRate, achieved, latency.e2e.p99, incomplete === 0);
+    if (verdict.ok && failed > 0.01 * lr.sent)
+      verdict = { ok: false, why: `${failed} of ${lr.sent} reports refused or failed` };
+    const r: StepResult = {
+      target: this.target.name,
+      offered: plan.rate,
+      seconds: plan.seconds,
+      sent: lr.sent,
+      accepted: cases.length,
+      failures,
+      achieved: Math.round(achieved * 10) / 10,
+      notified: cases.filter((c) => c.notified !== undefined).length,
+      triaged,
+      incomplete,
+      drainMs,
+      latency,
+      maxLag: lag.total,
+      worstLagGroup: lag.worstGroup,
+      procs,
+      partnerErrors: this.partnerErrors,
+      ok: verdict.ok,
+      why: verdict.why,
+    };
+    this.results.push(r);
+    this.log(
+      `${this.target.name} ${plan.rate}/s × ${plan.seconds}s: achieved ${r.achieved}/s, e2e p50 ${latency.e2e.p50} p99 ${latency.e2e.p99} ms, ` +
+        `incomplete ${incomplete}, lag ${lag.total}${verdict.ok ? '' : ` — saturated: ${verdict.why}`}`,
+    );
+    return r;
+  }
+
+  /** Runs the plan in order and stops at the first step that did not keep up. */
+  async runPlan(plans: StepPlan[], drainTimeoutMs: number, deadline: number): Promise<StepResult[]> {
+    for (let i = 0; i < plans.length; i++) {
+      // The first step (100 cases/s for the real services) always runs: it carries the latency target.
+      if (i > 0 && Date.now() + plans[i].seconds * 1000 > deadline) {
+        this.log(`${this.target.name}: time budget reached, stopping before ${plans[i].rate}/s`);
+        break;
+      }
+      const r = await this.runStep(i, plans[i], drainTimeoutMs);
+      if (!r.ok) {
+        // Let the backlog clear so the next target (or the 1M parts) start from rest.
+        const t0 = Date.now();
+        while (Date.now() - t0 < 30_000 && this.tracker.outstanding(i) > 0) await sleep(250);
+        break;
+      }
+    }
+    return this.results;
+  }
+
+  procPeaks(): Record<string, number> {
+    return this.sampler?.peaks() ?? {};
+  }
+
+  async stop(): Promise<void> {
+    this.lag?.stop();
+    this.sampler?.stop();
+    await this.watch?.stop();
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,30 @@
+import { keptUp, percentiles, stageLatencies } from './stats';
+
+describe('bench statistics', () => {
+  it('takes nearest-rank percentiles', () => {
+    const v = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentiles(v)).toEqual({ n: 100, p50: 50, p95: 95, p99: 99, max: 100 });
+    expect(percentiles([7])).toEqual({ n: 1, p50: 7, p95: 7, p99: 7, max: 7 });
+    expect(percentiles([]).n).toBe(0);
+  });
+
+  it('splits a case into stages and measures end to end from the scheduled send', () => {
+    const s = stageLatencies([{ sent: 0, accepted: 10, routed: 30, assigned: 60, notified: 100, step: 0 }]);
+    expect([s.intake.p50, s.routed.p50, s.assigned.p50, s.webhook.p50, s.e2e.p50]).toEqual([
+      10, 20, 30, 40, 100,
+    ]);
+  });
+
+  it('leaves out stages a case has not reached', () => {
+    const s = stageLatencies([{ sent: 0, accepted: 10, step: 0 }]);
+    expect(s.intake.n).toBe(1);
+    expect(s.e2e.n).toBe(0);
+  });
+
+  it('calls a step saturated when completions lag, backlog stays or p99 explodes', () => {
+    expect(keptUp(100, 99, 200, true).ok).toBe(true);
+    expect(keptUp(100, 80, 200, true).ok).toBe(false);
+    expect(keptUp(100, 99, 200, false).ok).toBe(false);
+    expect(keptUp(100, 99, 9000, true).ok).toBe(false);
+  });
+});

@@ -1,0 +1,20 @@
+import type { BenchProcess } from './procs';
+import type { WebhookArrival } from './receiver';
+
+/** A system the bench drives: the real four services, or the bare pipeline (the ceiling). */
+export interface Target {
+  name: 'real' | 'ceiling';
+  /** POST a report here (intake's public API, or the ceiling's stand-in). */
+  reportUrl: string;
+  reportHeaders?: Record<string, string>;
+  processes: BenchProcess[];
+  /** Kafka group id prefix of this target's consumers (for lag). */
+  groupPrefix: string;
+  /** Topic (full name) → what a message on it means for the case tracker. */
+  stageTopics: Record<string, 'routed' | 'assigned' | 'triaged'>;
+  /** The case id and event type a webhook arrival carries (undefined: not a task notification). */
+  parseArrival(a: WebhookArrival): { caseId: string; eventType: string } | undefined;
+  /** The partner unit's system reacting to a task notification: accept, then resolve. */
+  partnerAct(a: WebhookArrival): Promise<void>;
+  stop(): Promise<void>;
+}
