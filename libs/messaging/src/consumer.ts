@@ -48,6 +48,8 @@ const handleSeconds = histogram('event_handle_seconds', 'Time to handle one even
 export class EventConsumerRunner {
   private consumer?: Consumer;
   private stopping = false;
+  /** Events handled in one transaction when a fetch brings several (CONSUMER_BATCH_SIZE, 1 = off). */
+  private readonly batchSize = Math.max(1, Number(process.env.CONSUMER_BATCH_SIZE ?? '32'));
   private lagTimer?: NodeJS.Timeout;
   private readonly log: JsonLogger;
 
@@ -99,11 +101,26 @@ export class EventConsumerRunner {
         commitOffsetsIfNecessary,
       }) => {
         const topic = this.unprefix(batch.topic);
-        for (const message of batch.messages) {
+        const messages = batch.messages;
+        for (let i = 0; i < messages.length;) {
           if (!isRunning() || isStale()) break;
-          await this.processMessage(topic, batch.partition, message, heartbeat, isRunning);
-          resolveOffset(message.offset);
-          await heartbeat();
+          const chunk = messages.slice(i, i + this.batchSize);
+          // Many events, one transaction (one commit, one multi-row inbox insert). Any failure in
+          // the chunk rolls it back whole and the chunk is handled again one message at a time,
+          // with the per-message retry and dead-letter rules.
+          const done = chunk.length > 1 && (await this.processChunk(topic, batch.partition, chunk));
+          if (!done) {
+            for (const message of chunk) {
+              if (!isRunning() || isStale()) break;
+              await this.processMessage(topic, batch.partition, message, heartbeat, isRunning);
+              resolveOffset(message.offset);
+              await heartbeat();
+            }
+          } else {
+            resolveOffset(chunk[chunk.length - 1].offset);
+            await heartbeat();
+          }
+          i += chunk.length;
         }
         await commitOffsetsIfNecessary();
       },
@@ -155,6 +172,60 @@ export class EventConsumerRunner {
         ? topic.slice(this.settings.topicPrefix.length)
         : topic
     ) as Topic;
+  }
+
+  /**
+   * Handles a chunk of one partition's messages in a single transaction. Returns false, having
+   * changed nothing, when anything in it is not a plain success (an invalid message, a handler
+   * error of any kind): the caller then takes the chunk one message at a time.
+   */
+  private async processChunk(topic: Topic, partition: number, chunk: KafkaMessage[]): Promise<boolean> {
+    const events: { event: EventEnvelope<PayloadOf[Topic]>; meta: MessageMeta }[] = [];
+    for (const message of chunk) {
+      const decoded = decodeEvent(topic, message.value);
+      if (!decoded.ok) return false;
+      events.push({ event: decoded.event, meta: { topic, partition, offset: message.offset } });
+    }
+    const started = process.hrtime.bigint();
+    const handled: typeof events = [];
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        const fresh = new Set(
+          (
+            (await manager.query(
+              `INSERT INTO "${this.schema}".inbox (event_id, consumer, topic)
+               SELECT e, $2, $3 FROM unnest($1::uuid[]) AS e
+               ON CONFLICT DO NOTHING RETURNING event_id`,
+              [events.map((e) => e.event.eventId), this.spec.name, topic],
+            )) as { event_id: string }[]
+          ).map((r) => r.event_id),
+        );
+        for (const item of events) {
+          // The same event twice in one chunk: the first one counts.
+          if (!fresh.delete(item.event.eventId)) continue;
+          await runWithContext(
+            { correlationId: item.event.correlationId, causationId: item.event.eventId },
+            () => this.spec.handle(item.event, manager, item.meta),
+          );
+          handled.push(item);
+        }
+      });
+    } catch (err) {
+      this.log.debug(`batch of ${chunk.length} on ${topic}[${partition}] rolled back; one at a time`, {
+        error: (err as Error)?.message,
+      });
+      return false;
+    }
+    const perEvent = Number(process.hrtime.bigint() - started) / 1e9 / Math.max(1, handled.length);
+    consumed.inc({ consumer: this.spec.name, topic, outcome: 'handled' }, handled.length);
+    consumed.inc({ consumer: this.spec.name, topic, outcome: 'duplicate' }, events.length - handled.length);
+    for (const item of handled) {
+      handleSeconds.observe({ consumer: this.spec.name }, perEvent);
+      runWithContext({ correlationId: item.event.correlationId, causationId: item.event.eventId }, () =>
+        this.spec.afterCommit?.(item.event, item.meta),
+      );
+    }
+    return true;
   }
 
   private async processMessage(

@@ -125,11 +125,26 @@ function localParts(ms: number, timezone: string): LocalParts {
   return p;
 }
 
-/** Offset of the zone at an instant, in ms (local wall clock minus UTC). */
+const QUARTER_HOUR_MS = 15 * 60_000;
+const offsets = new Map<string, number>();
+
+/**
+ * Offset of the zone at an instant, in ms (local wall clock minus UTC). Zone offsets change only
+ * on quarter-hour boundaries, so the answer is remembered per zone and quarter hour: the SLA
+ * clock asks this many times per deadline, and formatToParts is the costly part.
+ */
 function offsetAt(ms: number, timezone: string): number {
-  const whole = Math.floor(ms / 1000) * 1000;
-  const p = localParts(whole, timezone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - whole;
+  const bucket = Math.floor(ms / QUARTER_HOUR_MS);
+  const key = `${timezone}|${bucket}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const start = bucket * QUARTER_HOUR_MS;
+    const p = localParts(start, timezone);
+    offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - start;
+    if (offsets.size > 50_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
 }
 
 /** The UTC instant of a local wall-clock time (`minute` may be 1440: the next day's midnight). */

@@ -3,14 +3,16 @@
 export const REFERENCE_TIMEZONE = 'Asia/Shanghai';
 export const REFERENCE_PATTERN = /^[A-Z]{1,8}-\d{8}-\d{6,}$/;
 
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
 export function localDay(at: Date, timeZone = REFERENCE_TIMEZONE): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(at);
+  let f = dayFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, f);
+  }
+  const parts = f.formatToParts(at);
   const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
