@@ -15,7 +15,9 @@ type Service = {
   command?: string[];
   depends_on?: Record<string, { condition: string }>;
 };
-const compose = load(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+const compose = load(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+};
 
 describe('docker-compose.yml', () => {
   it('has the three infrastructure services and the four application services', () => {

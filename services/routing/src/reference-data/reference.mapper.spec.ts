@@ -9,11 +9,7 @@ type Json = Record<string, unknown>;
 const seed = JSON.parse(readFileSync(join(__dirname, '../../seed/demo-district.json'), 'utf8')) as Json;
 const meta = { version: 1, createdAt: '2026-11-24T00:00:00.000Z', updatedAt: '2026-11-24T00:00:00.000Z' };
 
-function stored<T>(
-  list: unknown,
-  id: string,
-  strip: string[] = ['active', 'version'],
-): StoredEntity<T>[] {
+function stored<T>(list: unknown, id: string, strip: string[] = ['active', 'version']): StoredEntity<T>[] {
   return (list as Json[]).map((raw) => {
     const data = { ...raw };
     for (const k of strip) delete data[k];
