@@ -10,8 +10,10 @@ log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*"; }
 ensure_node_modules() {
   cd "${REPO_ROOT}"
   if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-    log "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
+    # `npm install` with the committed lock, not `npm ci`: @swc/core lists per-platform optional
+    # packages that the lock cannot record for every platform, and `npm ci` refuses such a lock.
+    log "installing npm dependencies (npm install, from package-lock.json)"
+    npm install --no-audit --no-fund --loglevel=error
   fi
 }
 
