@@ -110,8 +110,8 @@ export class EventConsumerRunner {
           // with the per-message retry and dead-letter rules.
           const done = chunk.length > 1 && (await this.processChunk(topic, batch.partition, chunk));
           if (!done) {
-            for (const message of chunk) {
-              if (!isRunning() || isStale()) break;
+            for (const [j, message] of chunk.entries()) {
+              if (j > 0 && (!isRunning() || isStale())) break;
               await this.processMessage(topic, batch.partition, message, heartbeat, isRunning);
               resolveOffset(message.offset);
               await heartbeat();
