@@ -2,6 +2,7 @@ import { Messaging1763900000000 } from './1763900000000-messaging';
 import { DispatchCore1763900100000 } from './1763900100000-dispatch-core';
 import { OpsReadModel1763990000000 } from './1763990000000-ops-read-model';
 import { SlaEngine1764000000000 } from '../sla/sla-engine.migration';
+import { OpsHotspotShards1764100000000 } from './1764100000000-ops-hotspot-shards';
 
 /** Every migration of the dispatch schema, in order. */
 export const DISPATCH_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const DISPATCH_MIGRATIONS = [
   DispatchCore1763900100000,
   OpsReadModel1763990000000,
   SlaEngine1764000000000,
+  OpsHotspotShards1764100000000,
 ];

@@ -112,7 +112,7 @@ export async function seedOpsReadModel(db: SqlRunner, o: OpsSeedOptions): Promis
     `${base}
     INSERT INTO ${S}.ops_hotspot_daily (day, grid_code, building_code, category_code, cases)
     SELECT (reported_at AT TIME ZONE 'Asia/Shanghai')::date, grid, building, category, count(*) FROM c GROUP BY 1, 2, 3, 4
-    ON CONFLICT (day, grid_code, building_code, category_code)
+    ON CONFLICT (day, grid_code, building_code, category_code, shard)
       DO UPDATE SET cases = ops_hotspot_daily.cases + EXCLUDED.cases`,
     p,
   );

@@ -125,9 +125,9 @@ export class OpsProjection {
          UPDATE ${S}.ops_cases SET hotspot_day = ($2::timestamptz AT TIME ZONE $3)::date
          WHERE case_id = $1 AND hotspot_day IS NULL RETURNING hotspot_day
        )
-       INSERT INTO ${S}.ops_hotspot_daily AS h (day, grid_code, building_code, category_code, cases)
-       SELECT hotspot_day, $4, $5, $6, 1 FROM first
-       ON CONFLICT (day, grid_code, building_code, category_code) DO UPDATE SET cases = h.cases + 1`,
+       INSERT INTO ${S}.ops_hotspot_daily AS h (day, grid_code, building_code, category_code, shard, cases)
+       SELECT hotspot_day, $4, $5, $6, $7, 1 FROM first
+       ON CONFLICT (day, grid_code, building_code, category_code, shard) DO UPDATE SET cases = h.cases + 1`,
       [
         r.caseId,
         r.reportedAt,
@@ -135,6 +135,7 @@ export class OpsProjection {
         r.location.gridCode ?? '',
         r.location.buildingCode ?? '',
         d.categoryCode ?? r.categoryCode ?? '',
+        hotspotShard(r.caseId),
       ],
     );
     await this.history(
@@ -306,4 +307,9 @@ export class OpsProjection {
       [e.eventId, caseId, e.type, at, status, unitId ?? null, unitName ?? null, clip(note, 1000)],
     );
   }
+}
+
+/** One of 16 counter rows per place and category, by case id (see the hotspot-shards migration). */
+function hotspotShard(caseId: string): number {
+  return parseInt(caseId.slice(0, 2), 16) % 16;
 }
