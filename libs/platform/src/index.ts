@@ -10,3 +10,4 @@ export * from './health.controller';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './static-token';
+export * from './page-query';

@@ -13,6 +13,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { PageQuery } from '@app/platform';
 import { CASE_STATUSES, CaseStatus, PRIORITIES, Priority } from '@app/contracts';
 
 const csv = ({ value }: { value: unknown }) =>
@@ -23,7 +24,7 @@ const csv = ({ value }: { value: unknown }) =>
         .filter(Boolean)
     : value;
 
-export class SearchCasesQuery {
+export class SearchCasesQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Comma-separated statuses', example: 'assigned,accepted' })
   @IsOptional()
   @Transform(csv)
@@ -71,20 +72,6 @@ export class SearchCasesQuery {
   @IsString()
   @Length(1, 200)
   q?: string;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 400)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
 export class TriageQueueQuery {

@@ -4,18 +4,16 @@ import {
   ArrayMaxSize,
   IsArray,
   IsIn,
-  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
   Length,
-  Max,
-  Min,
   ValidateNested,
 } from 'class-validator';
+import { PageQuery } from '@app/platform';
 import { TASK_STATUSES, TaskStatus } from '@app/contracts';
 
-export class ListTasksQuery {
+export class ListTasksQuery extends PageQuery {
   @ApiPropertyOptional({
     description: 'Comma-separated task statuses',
     example: 'assigned,accepted,in_progress',
@@ -40,20 +38,6 @@ export class ListTasksQuery {
   @IsOptional()
   @IsISO8601({ strict: true })
   updatedSince?: string;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page (nextCursor)' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 400)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
 export class ReturnTaskDto {
