@@ -49,6 +49,18 @@ export class Open311HttpController {
     return f;
   }
 
+  /** What every read endpoint does first: the format, the client's rate limit, the jurisdiction. */
+  private async readRequest(
+    format: string,
+    q: Open311JurisdictionQuery,
+    req: Request,
+  ): Promise<Open311Format> {
+    const f = this.format(format);
+    await this.limits.client(`open311:${clientAddress(req)}`);
+    this.handler.checkJurisdiction(q.jurisdiction_id);
+    return f;
+  }
+
   @Get('discovery.:format')
   @ApiOperation({ summary: 'Service discovery' })
   @ApiParam(FORMAT)
@@ -72,9 +84,7 @@ export class Open311HttpController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const f = this.format(format);
-    await this.limits.client(`open311:${clientAddress(req)}`);
-    this.handler.checkJurisdiction(q.jurisdiction_id);
+    const f = await this.readRequest(format, q, req);
     sendOpen311(res, f, 200, { root: 'services', child: 'service' }, await this.handler.services());
   }
 
@@ -89,9 +99,7 @@ export class Open311HttpController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const f = this.format(format);
-    await this.limits.client(`open311:${clientAddress(req)}`);
-    this.handler.checkJurisdiction(q.jurisdiction_id);
+    const f = await this.readRequest(format, q, req);
     const def = await this.handler.serviceDefinition(code);
     const xmlShape = { ...def, attributes: { attribute: def.attributes as never } };
     sendOpen311(res, f, 200, { root: 'service_definition' }, f === 'xml' ? xmlShape : def);
@@ -156,9 +164,7 @@ export class Open311HttpController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const f = this.format(format);
-    await this.limits.client(`open311:${clientAddress(req)}`);
-    this.handler.checkJurisdiction(q.jurisdiction_id);
+    const f = await this.readRequest(format, q, req);
     sendOpen311(res, f, 200, { root: 'service_requests', child: 'request' }, await this.handler.one(id));
   }
 
@@ -173,9 +179,7 @@ export class Open311HttpController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const f = this.format(format);
-    await this.limits.client(`open311:${clientAddress(req)}`);
-    this.handler.checkJurisdiction(q.jurisdiction_id);
+    const f = await this.readRequest(format, q, req);
     sendOpen311(res, f, 200, { root: 'service_requests', child: 'request' }, await this.handler.token(token));
   }
 }
