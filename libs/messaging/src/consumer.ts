@@ -91,7 +91,8 @@ export class EventConsumerRunner {
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.spec.partitionsConcurrently ?? 3,
+      partitionsConsumedConcurrently:
+        this.spec.partitionsConcurrently ?? Number(process.env.CONSUMER_PARTITIONS_CONCURRENTLY ?? '12'),
       eachBatch: async ({
         batch,
         resolveOffset,
