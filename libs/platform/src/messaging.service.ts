@@ -9,7 +9,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type Redis from 'ioredis';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConsumerSpec, EventConsumerRunner, NewEvent, OutboxRelay, OutboxWriter } from '@app/messaging';
-import { EventEnvelope, Topic } from '@app/contracts';
+import { EventEnvelope } from '@app/contracts';
 import { JsonLogger } from '@app/observability';
 import { PlatformConfig } from './config';
 import { runMigrationsLocked } from './database';
@@ -119,14 +119,5 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
     await this.producer.disconnect().catch(() => undefined);
     this.redis.disconnect();
     if (this.dataSource.isInitialized) await this.dataSource.destroy().catch(() => undefined);
-  }
-
-  /** Whether the given topics are of this service's consumers (for readiness detail). */
-  consumerGroups(): string[] {
-    return this.runners.map((r) => r.groupId);
-  }
-
-  static topicsOf(specs: ConsumerSpec[]): Topic[] {
-    return specs.flatMap((s) => s.topics);
   }
 }
