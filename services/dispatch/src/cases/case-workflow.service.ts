@@ -7,7 +7,6 @@ import {
   CaseCommand,
   CaseDomainEvent,
   CaseState,
-  CaseTask,
   dueTimers,
   grantExtension,
   markAccepted,
@@ -20,10 +19,10 @@ import {
   transition,
 } from '../domain';
 import { DISPATCH_CONFIG, DispatchConfig, S } from '../dispatch.config';
-import { settleSlaBreaches } from '../sla/sla-records';
+import { settledBreaches } from '../sla/sla-records';
 import { SlaWake } from '../sla/sla-wake';
-import { decodeSlaState, encodeJson } from './case-codec';
-import { CaseRepository, LoadedCase } from './case.repository';
+import { decodeSlaState } from './case-codec';
+import { CaseRepository, CaseWriteParts, LoadedCase, SlaRowWrite, TimelineRowWrite } from './case.repository';
 import { DEFAULT_SLA_POLICY } from './default-sla-policy';
 import { casesAssigned, casesClosed, tasksReturned } from './dispatch.metrics';
 import { toLifecyclePayload, visibilityOf } from './lifecycle.mapper';
@@ -68,15 +67,24 @@ export class CaseWorkflow {
     const now = options.now ?? new Date();
     const { state, events } = transition(loaded.state, command, now);
     const policy = options.slaPolicy ?? loaded.slaPolicy ?? DEFAULT_SLA_POLICY;
-    await this.cases.save(manager, loaded, state, {
-      slaPolicy: options.slaPolicy ?? (loaded.slaPolicy ? undefined : policy),
-      routingAttempt: options.routingAttempt,
-      triageReason: options.triageReason,
-      autoCloseAfterSeconds: this.config.autoCloseAfterSeconds,
-      now,
-    });
-    const slas = await this.syncTasks(manager, loaded, state, events, policy, now);
-    await this.appendTimeline(manager, events);
+    const before = await this.loadSlas(manager, loaded, state);
+    const { slas, parts } = this.plan(loaded, state, events, policy, before, now);
+    await this.cases.write(
+      manager,
+      loaded,
+      state,
+      {
+        slaPolicy: options.slaPolicy ?? (loaded.slaPolicy ? undefined : policy),
+        routingAttempt: options.routingAttempt,
+        triageReason: options.triageReason,
+        autoCloseAfterSeconds: this.config.autoCloseAfterSeconds,
+        now,
+      },
+      parts,
+    );
+    for (const sla of parts.newSlas.concat(parts.changedSlas)) {
+      if (sla.next_timer_at) this.slaWake?.timerAt(sla.next_timer_at);
+    }
     await this.messaging.publish(manager, this.outboxEvents(loaded, state, events, slas));
     this.count(events);
     return { state, events };
@@ -114,24 +122,35 @@ export class CaseWorkflow {
 
   // ---------------------------------------------------------------- tasks and SLA clocks
 
-  private async syncTasks(
+  /** The clocks of the tasks the case keeps (read after the case lock, so never stale). */
+  private async loadSlas(
     manager: EntityManager,
+    loaded: LoadedCase,
+    next: CaseState,
+  ): Promise<Map<string, SlaState>> {
+    const known = new Set(loaded.state.tasks.map((t) => t.taskId));
+    const ids = next.tasks.filter((t) => known.has(t.taskId)).map((t) => t.taskId);
+    const slas = new Map<string, SlaState>();
+    if (!ids.length) return slas;
+    const rows = (await manager.query(
+      `SELECT task_id, sla FROM ${S}.task_sla WHERE task_id = ANY($1::uuid[])`,
+      [ids],
+    )) as { task_id: string; sla: unknown }[];
+    for (const r of rows) slas.set(r.task_id, decodeSlaState(r.sla));
+    return slas;
+  }
+
+  /** What the transition writes besides the case row: tasks, their clocks, settled breaches, timeline. */
+  private plan(
     loaded: LoadedCase,
     next: CaseState,
     events: CaseDomainEvent[],
     policy: SlaPolicyDto,
+    before: Map<string, SlaState>,
     now: Date,
-  ): Promise<Map<string, SlaState>> {
-    const before = new Map(loaded.state.tasks.map((t) => [t.taskId, t]));
-    const existingIds = next.tasks.filter((t) => before.has(t.taskId)).map((t) => t.taskId);
-    const slas = new Map<string, SlaState>();
-    if (existingIds.length) {
-      const rows = (await manager.query(
-        `SELECT task_id, sla FROM ${S}.task_sla WHERE task_id = ANY($1::uuid[])`,
-        [existingIds],
-      )) as { task_id: string; sla: unknown }[];
-      for (const r of rows) slas.set(r.task_id, decodeSlaState(r.sla));
-    }
+  ): { slas: Map<string, SlaState>; parts: CaseWriteParts } {
+    const prevTasks = new Map(loaded.state.tasks.map((t) => [t.taskId, t]));
+    const slas = new Map(before);
     const touched = new Set<string>();
     const set = (taskId: string, sla: SlaState) => {
       slas.set(taskId, sla);
@@ -139,7 +158,7 @@ export class CaseWorkflow {
     };
 
     for (const t of next.tasks) {
-      const prev = before.get(t.taskId);
+      const prev = prevTasks.get(t.taskId);
       if (!prev) {
         const assigned = events.find((e) => e.type === 'case.assigned' && e.taskId === t.taskId);
         const previousSla = assigned?.previousTaskId ? slas.get(assigned.previousTaskId) : undefined;
@@ -167,127 +186,61 @@ export class CaseWorkflow {
       }
     }
 
+    const parts: CaseWriteParts = {
+      newTasks: [],
+      changedTasks: [],
+      newSlas: [],
+      changedSlas: [],
+      settledBreaches: [],
+      timeline: events.map(timelineRow),
+    };
     for (const t of next.tasks) {
-      const prev = before.get(t.taskId);
-      const sla = slas.get(t.taskId);
-      if (!prev) await this.insertTask(manager, loaded.caseId, t, now);
-      else if (prev.status !== t.status || prev.acceptedAt !== t.acceptedAt)
-        await this.updateTask(manager, t, now);
-      if (sla && touched.has(t.taskId))
-        await this.writeSla(manager, loaded.caseId, t.taskId, sla, !prev, now);
+      const prev = prevTasks.get(t.taskId);
+      const sla = touched.has(t.taskId) ? slas.get(t.taskId) : undefined;
+      if (!prev) {
+        parts.newTasks.push({
+          task_id: t.taskId,
+          case_id: loaded.caseId,
+          unit_id: t.unitId,
+          unit_type: t.unitType,
+          unit_name: t.unitName ?? null,
+          role: t.role,
+          status: t.status,
+          assigned_at: t.assignedAt,
+          accepted_at: t.acceptedAt ?? null,
+          ended_at: t.endedAt ?? null,
+          accept_by: sla?.accept.dueAt ?? null,
+          resolve_by: sla?.resolve.dueAt ?? null,
+          updated_at: now,
+        });
+      } else {
+        const statusChanged = prev.status !== t.status || prev.acceptedAt !== t.acceptedAt;
+        if (statusChanged || sla) {
+          parts.changedTasks.push({
+            task_id: t.taskId,
+            status: t.status,
+            accepted_at: t.acceptedAt ?? null,
+            ended_at: t.endedAt ?? null,
+            updated_at: now,
+            status_changed: statusChanged,
+            accept_by: sla?.accept.dueAt ?? null,
+            resolve_by: sla?.resolve.dueAt ?? null,
+          });
+        }
+      }
+      if (!sla) continue;
+      const row = slaRow(loaded.caseId, t.taskId, sla, now);
+      if (!prev) parts.newSlas.push(row);
+      else {
+        parts.changedSlas.push(row);
+        // SLA engine: open breaches close when their deadline is met or restarts.
+        parts.settledBreaches.push(...settledBreaches(t.taskId, before.get(t.taskId), sla, now));
+      }
     }
-    return slas;
-  }
-
-  private async insertTask(manager: EntityManager, caseId: string, t: CaseTask, now: Date): Promise<void> {
-    await manager.query(
-      `INSERT INTO ${S}.tasks (task_id, case_id, unit_id, unit_type, unit_name, role, status, assigned_at, accepted_at, ended_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        t.taskId,
-        caseId,
-        t.unitId,
-        t.unitType,
-        t.unitName ?? null,
-        t.role,
-        t.status,
-        t.assignedAt,
-        t.acceptedAt ?? null,
-        t.endedAt ?? null,
-        now,
-      ],
-    );
-  }
-
-  private async updateTask(manager: EntityManager, t: CaseTask, now: Date): Promise<void> {
-    await manager.query(
-      `UPDATE ${S}.tasks SET status = $2, accepted_at = $3, ended_at = $4, updated_at = $5 WHERE task_id = $1`,
-      [t.taskId, t.status, t.acceptedAt ?? null, t.endedAt ?? null, now],
-    );
-  }
-
-  private async writeSla(
-    manager: EntityManager,
-    caseId: string,
-    taskId: string,
-    sla: SlaState,
-    fresh: boolean,
-    now: Date,
-  ): Promise<void> {
-    const next = dueTimers(sla)[0];
-    const params = [
-      taskId,
-      caseId,
-      sla.policy.policyId,
-      encodeJson(sla),
-      sla.accept.dueAt,
-      sla.accept.warnAt,
-      sla.resolve.dueAt,
-      sla.resolve.warnAt,
-      next?.dueAt ?? null,
-      next ? JSON.stringify(next) : null,
-      now,
-    ];
-    if (fresh) {
-      await manager.query(
-        `INSERT INTO ${S}.task_sla (task_id, case_id, policy_id, sla, accept_by, accept_warn_at, resolve_by, resolve_warn_at,
-           next_timer_at, next_timer, updated_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10::jsonb, $11)`,
-        params,
-      );
-    } else {
-      await manager.query(
-        `UPDATE ${S}.task_sla SET case_id = $2, policy_id = $3, sla = $4::jsonb, accept_by = $5, accept_warn_at = $6, resolve_by = $7,
-           resolve_warn_at = $8, next_timer_at = $9, next_timer = $10::jsonb, updated_at = $11 WHERE task_id = $1`,
-        params,
-      );
-    }
-    await manager.query(`UPDATE ${S}.tasks SET accept_by = $2, resolve_by = $3 WHERE task_id = $1`, [
-      taskId,
-      sla.accept.dueAt,
-      sla.resolve.dueAt,
-    ]);
-    // SLA engine: open breaches close when their deadline is met or restarts; the scanner wakes for a nearer timer.
-    if (!fresh) await settleSlaBreaches(manager, taskId, sla, now);
-    if (next) this.slaWake?.timerAt(next.dueAt);
+    return { slas, parts };
   }
 
   // ---------------------------------------------------------------- timeline and events
-
-  private async appendTimeline(manager: EntityManager, events: CaseDomainEvent[]): Promise<void> {
-    for (const e of events) {
-      const {
-        caseId,
-        at,
-        actorKind,
-        actorId,
-        type,
-        taskId,
-        unitId,
-        note,
-        reason,
-        comment,
-        residentNote,
-        ...rest
-      } = e;
-      await manager.query(
-        `INSERT INTO ${S}.timeline (case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, resident_note, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)`,
-        [
-          caseId,
-          at,
-          actorKind,
-          actorId ?? null,
-          type,
-          visibilityOf(e),
-          taskId ?? null,
-          unitId ?? null,
-          note ?? reason ?? comment ?? null,
-          residentNote ?? null,
-          JSON.stringify({ ...rest, ...(reason ? { reason } : {}), ...(comment ? { comment } : {}) }),
-        ],
-      );
-    }
-  }
 
   private outboxEvents(
     loaded: LoadedCase,
@@ -339,4 +292,51 @@ export class CaseWorkflow {
       if (e.type === 'case.returned') tasksReturned.inc({ role: e.taskRole ?? 'lead' });
     }
   }
+}
+
+function slaRow(caseId: string, taskId: string, sla: SlaState, now: Date): SlaRowWrite {
+  const next = dueTimers(sla)[0];
+  return {
+    task_id: taskId,
+    case_id: caseId,
+    policy_id: sla.policy.policyId,
+    sla,
+    accept_by: sla.accept.dueAt,
+    accept_warn_at: sla.accept.warnAt,
+    resolve_by: sla.resolve.dueAt,
+    resolve_warn_at: sla.resolve.warnAt,
+    next_timer_at: next?.dueAt ?? null,
+    next_timer: next ?? null,
+    updated_at: now,
+  };
+}
+
+function timelineRow(e: CaseDomainEvent): TimelineRowWrite {
+  const {
+    caseId,
+    at,
+    actorKind,
+    actorId,
+    type,
+    taskId,
+    unitId,
+    note,
+    reason,
+    comment,
+    residentNote,
+    ...rest
+  } = e;
+  return {
+    case_id: caseId,
+    at,
+    actor_kind: actorKind,
+    actor_id: actorId ?? null,
+    event_type: type,
+    visibility: visibilityOf(e),
+    task_id: taskId ?? null,
+    unit_id: unitId ?? null,
+    note: note ?? reason ?? comment ?? null,
+    resident_note: residentNote ?? null,
+    data: { ...rest, ...(reason ? { reason } : {}), ...(comment ? { comment } : {}) },
+  };
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { MandatoryReportKind, Priority, ReportSnapshot, SlaPolicyDto } from '@app/contracts';
 import { CaseState, currentLeadTask, newCaseState } from '../domain';
 import { S } from '../dispatch.config';
+import { queryPrepared } from '@app/platform';
 import { decodeCaseState, encodeJson } from './case-codec';
 
 /** A case row, locked for the transaction that loaded it. */
@@ -28,14 +29,139 @@ interface CaseRow {
   created_at: Date;
 }
 
+/** Rows of one transition, written by `CaseRepository.write` (snake_case: the tables' columns). */
+export interface CaseWriteParts {
+  newTasks: TaskRowWrite[];
+  /** Existing tasks: status fields when `status_changed`, SLA deadlines when given. */
+  changedTasks: (Pick<TaskRowWrite, 'task_id' | 'status' | 'accepted_at' | 'ended_at' | 'updated_at'> & {
+    status_changed: boolean;
+    accept_by: Date | null;
+    resolve_by: Date | null;
+  })[];
+  newSlas: SlaRowWrite[];
+  changedSlas: SlaRowWrite[];
+  settledBreaches: { task_id: string; deadline: string; how: string; at: Date }[];
+  timeline: TimelineRowWrite[];
+}
+
+export interface TaskRowWrite {
+  task_id: string;
+  case_id: string;
+  unit_id: string;
+  unit_type: string;
+  unit_name: string | null;
+  role: string;
+  status: string;
+  assigned_at: Date;
+  accepted_at: Date | null;
+  ended_at: Date | null;
+  accept_by: Date | null;
+  resolve_by: Date | null;
+  updated_at: Date;
+}
+
+export interface SlaRowWrite {
+  task_id: string;
+  case_id: string;
+  policy_id: string;
+  sla: object;
+  accept_by: Date;
+  accept_warn_at: Date;
+  resolve_by: Date;
+  resolve_warn_at: Date;
+  next_timer_at: Date | null;
+  next_timer: object | null;
+  updated_at: Date;
+}
+
+export interface TimelineRowWrite {
+  case_id: string;
+  at: Date;
+  actor_kind: string;
+  actor_id: string | null;
+  event_type: string;
+  visibility: string[];
+  task_id: string | null;
+  unit_id: string | null;
+  note: string | null;
+  resident_note: string | null;
+  data: object;
+}
+
+const TASK_COLS = `task_id uuid, case_id uuid, unit_id text, unit_type text, unit_name text, role text, status text,
+  assigned_at timestamptz, accepted_at timestamptz, ended_at timestamptz, accept_by timestamptz, resolve_by timestamptz,
+  updated_at timestamptz`;
+const SLA_COLS = `task_id uuid, case_id uuid, policy_id text, sla jsonb, accept_by timestamptz, accept_warn_at timestamptz,
+  resolve_by timestamptz, resolve_warn_at timestamptz, next_timer_at timestamptz, next_timer jsonb, updated_at timestamptz`;
+
+const WRITE_SQL = `WITH case_row AS (
+    UPDATE ${S}.cases SET status = $2, priority = $3, category_code = $4, lead_unit_id = $5, supervision_flagged = $6,
+      state = $7::jsonb, sla_policy = COALESCE($8::jsonb, sla_policy), routing_attempt = GREATEST(routing_attempt, $9),
+      triage_reason = CASE WHEN $2 = 'triage' THEN COALESCE($10, triage_reason) ELSE NULL END,
+      auto_close_at = $11, version = version + 1, updated_at = $12
+    WHERE case_id = $1
+  ), new_tasks AS (
+    INSERT INTO ${S}.tasks (task_id, case_id, unit_id, unit_type, unit_name, role, status, assigned_at, accepted_at,
+      ended_at, accept_by, resolve_by, updated_at)
+    SELECT task_id, case_id, unit_id, unit_type, unit_name, role, status, assigned_at, accepted_at, ended_at, accept_by,
+      resolve_by, updated_at
+    FROM jsonb_to_recordset($13::jsonb) AS x(${TASK_COLS})
+  ), changed_tasks AS (
+    UPDATE ${S}.tasks t SET
+      status = CASE WHEN x.status_changed THEN x.status ELSE t.status END,
+      accepted_at = CASE WHEN x.status_changed THEN x.accepted_at ELSE t.accepted_at END,
+      ended_at = CASE WHEN x.status_changed THEN x.ended_at ELSE t.ended_at END,
+      updated_at = CASE WHEN x.status_changed THEN x.updated_at ELSE t.updated_at END,
+      accept_by = COALESCE(x.accept_by, t.accept_by),
+      resolve_by = COALESCE(x.resolve_by, t.resolve_by)
+    FROM jsonb_to_recordset($14::jsonb) AS x(task_id uuid, status text, accepted_at timestamptz, ended_at timestamptz,
+      updated_at timestamptz, status_changed boolean, accept_by timestamptz, resolve_by timestamptz)
+    WHERE t.task_id = x.task_id
+  ), new_slas AS (
+    INSERT INTO ${S}.task_sla (task_id, case_id, policy_id, sla, accept_by, accept_warn_at, resolve_by, resolve_warn_at,
+      next_timer_at, next_timer, updated_at)
+    SELECT task_id, case_id, policy_id, sla, accept_by, accept_warn_at, resolve_by, resolve_warn_at, next_timer_at,
+      next_timer, updated_at
+    FROM jsonb_to_recordset($15::jsonb) AS x(${SLA_COLS})
+  ), changed_slas AS (
+    UPDATE ${S}.task_sla s SET case_id = x.case_id, policy_id = x.policy_id, sla = x.sla, accept_by = x.accept_by,
+      accept_warn_at = x.accept_warn_at, resolve_by = x.resolve_by, resolve_warn_at = x.resolve_warn_at,
+      next_timer_at = x.next_timer_at, next_timer = x.next_timer, updated_at = x.updated_at
+    FROM jsonb_to_recordset($16::jsonb) AS x(${SLA_COLS})
+    WHERE s.task_id = x.task_id
+  ), settled AS (
+    UPDATE ${S}.sla_breaches b SET resolved_at = x.at, resolution = x.how
+    FROM jsonb_to_recordset($17::jsonb) AS x(task_id uuid, deadline text, how text, at timestamptz)
+    WHERE b.task_id = x.task_id AND b.deadline = x.deadline AND b.resolved_at IS NULL
+  ), timeline AS (
+    INSERT INTO ${S}.timeline (case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note,
+      resident_note, data)
+    SELECT case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, resident_note, data
+    FROM jsonb_to_recordset($18::jsonb) AS x(case_id uuid, at timestamptz, actor_kind text, actor_id text,
+      event_type text, visibility text[], task_id uuid, unit_id text, note text, resident_note text, data jsonb)
+  )
+  SELECT 1`;
+
+const CASE_COLUMNS =
+  'case_id, reference, state, report, sla_policy, routing_attempt, auto_close_at, created_at';
+
 @Injectable()
 export class CaseRepository {
   /** Loads the case row FOR UPDATE: concurrent changes of one case queue behind this transaction. */
   async lock(manager: EntityManager, caseId: string): Promise<LoadedCase | undefined> {
     const [row] = (await manager.query(
-      `SELECT case_id, reference, state, report, sla_policy, routing_attempt, auto_close_at, created_at
-         FROM ${S}.cases WHERE case_id = $1 FOR UPDATE`,
+      `SELECT ${CASE_COLUMNS} FROM ${S}.cases WHERE case_id = $1 FOR UPDATE`,
       [caseId],
+    )) as CaseRow[];
+    return row ? this.toLoaded(row) : undefined;
+  }
+
+  /** Locks the case of a unit's own task (one round trip); undefined when the task is not the unit's. */
+  async lockByTask(manager: EntityManager, taskId: string, unitId: string): Promise<LoadedCase | undefined> {
+    const [row] = (await manager.query(
+      `SELECT ${CASE_COLUMNS} FROM ${S}.cases
+        WHERE case_id = (SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2) FOR UPDATE`,
+      [taskId, unitId],
     )) as CaseRow[];
     return row ? this.toLoaded(row) : undefined;
   }
@@ -55,11 +181,12 @@ export class CaseRepository {
         : {}),
     });
     const attrs = report.attributes ?? {};
-    const inserted = (await manager.query(
+    const [inserted] = (await manager.query(
       `INSERT INTO ${S}.cases (case_id, reference, status, priority, category_code, description, grid_code, building_code,
          community_code, mandatory_report, report, state, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, now(), now())
-       ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
+       ON CONFLICT (case_id) DO NOTHING
+       RETURNING ${CASE_COLUMNS}`,
       [
         report.caseId,
         report.reference,
@@ -74,13 +201,21 @@ export class CaseRepository {
         JSON.stringify(report),
         encodeJson(state),
       ],
-    )) as unknown[];
+    )) as CaseRow[];
+    // A row this transaction inserted is its own until commit: no lock to take.
+    if (inserted) return { loaded: this.toLoaded(inserted), created: true };
     const loaded = await this.lock(manager, report.caseId);
     if (!loaded) throw new Error(`case ${report.caseId} vanished after insert`);
-    return { loaded, created: inserted.length === 1 };
+    return { loaded, created: false };
   }
 
-  async save(
+  /**
+   * Writes one transition in a single statement (one round trip): the case row, new and changed
+   * tasks, their SLA clocks, the open breaches a changed clock settles, and the timeline entries.
+   * The parts touch different rows, so the data-modifying CTEs do not see each other's writes and
+   * need not; foreign keys are checked at the end of the statement.
+   */
+  async write(
     manager: EntityManager,
     before: LoadedCase,
     next: CaseState,
@@ -91,6 +226,7 @@ export class CaseRepository {
       autoCloseAfterSeconds: number;
       now: Date;
     },
+    parts: CaseWriteParts,
   ): Promise<void> {
     let autoCloseAt: Date | null = null;
     if (next.status === 'resolved') {
@@ -100,27 +236,26 @@ export class CaseRepository {
           : new Date(extra.now.getTime() + extra.autoCloseAfterSeconds * 1000);
     }
     const lead = currentLeadTask(next) ?? [...next.tasks].reverse().find((t) => t.role === 'lead');
-    await manager.query(
-      `UPDATE ${S}.cases SET status = $2, priority = $3, category_code = $4, lead_unit_id = $5, supervision_flagged = $6,
-         state = $7::jsonb, sla_policy = COALESCE($8::jsonb, sla_policy), routing_attempt = GREATEST(routing_attempt, $9),
-         triage_reason = CASE WHEN $2 = 'triage' THEN COALESCE($10, triage_reason) ELSE NULL END,
-         auto_close_at = $11, version = version + 1, updated_at = $12
-       WHERE case_id = $1`,
-      [
-        before.caseId,
-        next.status,
-        next.priority,
-        next.categoryCode ?? null,
-        lead?.unitId ?? null,
-        next.supervisionFlagged,
-        encodeJson(next),
-        extra.slaPolicy ? JSON.stringify(extra.slaPolicy) : null,
-        extra.routingAttempt ?? 0,
-        extra.triageReason ?? null,
-        autoCloseAt,
-        extra.now,
-      ],
-    );
+    await queryPrepared(manager, 'dispatch.case-write.v1', WRITE_SQL, [
+      before.caseId,
+      next.status,
+      next.priority,
+      next.categoryCode ?? null,
+      lead?.unitId ?? null,
+      next.supervisionFlagged,
+      encodeJson(next),
+      extra.slaPolicy ? JSON.stringify(extra.slaPolicy) : null,
+      extra.routingAttempt ?? 0,
+      extra.triageReason ?? null,
+      autoCloseAt,
+      extra.now,
+      JSON.stringify(parts.newTasks),
+      JSON.stringify(parts.changedTasks),
+      JSON.stringify(parts.newSlas),
+      JSON.stringify(parts.changedSlas),
+      JSON.stringify(parts.settledBreaches),
+      JSON.stringify(parts.timeline),
+    ]);
   }
 
   private toLoaded(row: CaseRow): LoadedCase {

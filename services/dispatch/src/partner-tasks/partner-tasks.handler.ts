@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '@app/contracts';
 import type { CaseCommand } from '../domain';
 import { CaseRepository, CaseViews, CaseWorkflow, decodeCursor, MutationRunner } from '../cases';
-import { S } from '../dispatch.config';
 import type { PartnerPrincipal } from '../units';
 import { ListTasksQuery, RequestExtensionDto, ResolveTaskDto } from './partner-tasks.dto';
 
@@ -49,8 +48,7 @@ export class PartnerTasksHandler {
       idempotencyKey,
       { taskId, action },
       async (manager) => {
-        const caseId = await this.caseOfOwnTask(manager, unit, taskId);
-        const loaded = await this.cases.lock(manager, caseId);
+        const loaded = await this.cases.lockByTask(manager, taskId, unit.unitId);
         if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
         await this.workflow.apply(manager, loaded, this.command(unit, taskId, action));
         return this.views.partnerTask(manager, unit, taskId);
@@ -85,20 +83,5 @@ export class PartnerTasksHandler {
           })),
         };
     }
-  }
-
-  private async caseOfOwnTask(
-    manager: EntityManager,
-    unit: PartnerPrincipal,
-    taskId: string,
-  ): Promise<string> {
-    const [row] = (await manager.query(`SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2`, [
-      taskId,
-      unit.unitId,
-    ])) as {
-      case_id: string;
-    }[];
-    if (!row) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
-    return row.case_id;
   }
 }

@@ -1,29 +1,25 @@
-import type { EntityManager } from 'typeorm';
 import type { SlaDeadlineKind } from '@app/contracts';
 import type { SlaState } from '../domain';
-import { S } from '../dispatch.config';
 
 /**
- * Keeps the open-breach list true when a task's clock changes (called by the case workflow in the
- * transaction that writes the clock): a breach is open while its deadline is breached and not met;
- * accepting, resolving, ending the task or an extension (which restarts the resolve clock) closes it.
+ * Keeps the open-breach list true when a task's clock changes (the case workflow writes what this
+ * returns in the transaction that writes the clock): a breach is open while its deadline is
+ * breached and not met; accepting, resolving, ending the task or an extension (which restarts the
+ * resolve clock) closes it. A breach row is only ever opened together with `breachedAt` on the
+ * clock (SLA scanner, same transaction), so a deadline that was not breached before this change
+ * has no open row to settle and costs no statement.
  */
-export async function settleSlaBreaches(
-  manager: EntityManager,
+export function settledBreaches(
   taskId: string,
-  sla: SlaState,
+  before: SlaState | undefined,
+  after: SlaState,
   now: Date,
-): Promise<void> {
-  const closing: { deadline: SlaDeadlineKind; how: string }[] = [];
-  for (const d of [sla.accept, sla.resolve]) {
-    if (d.satisfiedAt) closing.push({ deadline: d.deadline, how: 'met' });
-    else if (!d.breachedAt) closing.push({ deadline: d.deadline, how: 'restarted' });
+): { task_id: string; deadline: SlaDeadlineKind; how: string; at: Date }[] {
+  const out: { task_id: string; deadline: SlaDeadlineKind; how: string; at: Date }[] = [];
+  for (const d of [after.accept, after.resolve]) {
+    if (!before?.[d.deadline].breachedAt) continue;
+    const how = d.satisfiedAt ? 'met' : !d.breachedAt ? 'restarted' : undefined;
+    if (how) out.push({ task_id: taskId, deadline: d.deadline, how, at: now });
   }
-  for (const c of closing) {
-    await manager.query(
-      `UPDATE ${S}.sla_breaches SET resolved_at = $3, resolution = $4
-        WHERE task_id = $1 AND deadline = $2 AND resolved_at IS NULL`,
-      [taskId, c.deadline, now, c.how],
-    );
-  }
+  return out;
 }
