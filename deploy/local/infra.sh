@@ -495,6 +495,9 @@ synchronous_commit = on
 full_page_writes = on
 # Fewer forced checkpoints during load tests.
 max_wal_size = 2GB
+# Per-statement time and calls (CREATE EXTENSION pg_stat_statements; the bench reads it).
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = 'top'
 timezone = 'UTC'
 log_timezone = 'UTC'
 log_line_prefix = '%m [%p] %q%u@%d '

@@ -89,7 +89,10 @@ export class EventConsumerRunner {
       await consumer.subscribe({ topic: topicName(this.settings, t), fromBeginning: true });
     }
     await consumer.run({
+      // Offsets are committed at most once a second (and on stop or rebalance), not after every
+      // batch: an offset commit is a Kafka write, and the inbox already makes redelivery harmless.
       autoCommit: true,
+      autoCommitInterval: Number(process.env.CONSUMER_COMMIT_INTERVAL_MS ?? '1000'),
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently:
         this.spec.partitionsConcurrently ?? Number(process.env.CONSUMER_PARTITIONS_CONCURRENTLY ?? '12'),

@@ -182,17 +182,12 @@ export class OutboxRelay {
     await qr.connect();
     try {
       await qr.startTransaction();
-      const [{ locked }] = (await qr.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
-        `outbox:${this.options.schema}`,
-      ])) as { locked: boolean }[];
-      if (!locked) {
-        await qr.rollbackTransaction();
-        return 0;
-      }
+      // One round trip: the relay lock (held to commit) and, only when it was granted, the batch.
       const rows = (await qr.query(
-        `SELECT id, topic, message_key, envelope, created_at FROM ${s}.outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-        [this.batchSize],
+        `WITH relay AS (SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked)
+         SELECT o.id, o.topic, o.message_key, o.envelope, o.created_at FROM relay, ${s}.outbox o
+          WHERE relay.locked AND o.published_at IS NULL ORDER BY o.id LIMIT $2`,
+        [`outbox:${this.options.schema}`, this.batchSize],
       )) as { id: string; topic: string; message_key: string; envelope: EventEnvelope; created_at: Date }[];
       if (rows.length === 0) {
         await qr.commitTransaction();
