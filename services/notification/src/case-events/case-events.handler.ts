@@ -15,6 +15,7 @@ import {
   coReporterKey,
   NotificationPlan,
   PlanInput,
+  planNeeds,
   planNotifications,
   residentFromReporter,
   summarize,
@@ -22,7 +23,7 @@ import {
 import { DeliveriesRepository, EventFacts } from '../deliveries/deliveries.repository';
 import { NOTIFICATION_CONFIG } from '../notification.di-tokens';
 import type { NotificationConfig } from '../notification.config';
-import { RecipientsRepository } from '../recipients/recipients.repository';
+import { CaseRecord, RecipientsRepository } from '../recipients/recipients.repository';
 
 const planned = counter('notifications_planned_total', 'Deliveries queued from case events', ['channel']);
 const unreachable = counter(
@@ -54,57 +55,67 @@ export class CaseEventsHandler {
     this.log = logger.child('case-events');
   }
 
-  async handle(cmd: CaseEventCommand, m: EntityManager): Promise<void> {
+  /**
+   * Handles one event in the consumer transaction: one statement records the case (and the
+   * event's resident) and reads what the plan needs, one inserts every delivery row.
+   * Returns true when it queued deliveries that are due now (the worker should look).
+   */
+  async handle(cmd: CaseEventCommand, m: EntityManager): Promise<boolean> {
     const { event } = cmd;
     let input: PlanInput;
-    let caseId: string;
+    let record: Omit<CaseRecord, 'residents' | 'unitId' | 'roles'>;
     switch (cmd.kind) {
       case 'reported': {
         const p = cmd.event.payload;
-        await this.rememberReport(m, p);
+        record = this.reportRecord(p);
         input = { kind: 'reported', payload: p };
-        caseId = p.caseId;
         break;
       }
       case 'co-reported': {
         const p = cmd.event.payload;
-        await this.recipients.upsertCase(m, { caseId: p.caseId, reference: p.reference });
         const key = coReporterKey(p, cmd.event.eventId);
-        const resident = residentFromReporter(p.reporter, key);
-        if (resident) await this.recipients.addResident(m, p.caseId, resident);
+        record = {
+          upsert: { caseId: p.caseId, reference: p.reference },
+          addResident: residentFromReporter(p.reporter, key),
+        };
         input = { kind: 'co-reported', payload: p, residentKey: key };
-        caseId = p.caseId;
         break;
       }
       case 'triage': {
         const p = cmd.event.payload;
-        await this.rememberReport(m, p.report, p.priority);
+        record = this.reportRecord(p.report, p.priority);
         input = { kind: 'triage', payload: p };
-        caseId = p.report.caseId;
         break;
       }
       case 'lifecycle': {
         const p = cmd.event.payload;
-        await this.recipients.upsertCase(m, {
-          caseId: p.caseId,
-          reference: p.reference,
-          summary: p.task ? summarize(p.task.description, 200) : null,
-          priority: p.priority ?? p.task?.priority ?? null,
-          reporterConfidential: p.task?.reporterConfidential,
-        });
+        record = {
+          upsert: {
+            caseId: p.caseId,
+            reference: p.reference,
+            summary: p.task ? summarize(p.task.description, 200) : null,
+            priority: p.priority ?? p.task?.priority ?? null,
+            reporterConfidential: p.task?.reporterConfidential,
+          },
+        };
         input = { kind: 'lifecycle', type: cmd.event.type as LifecycleEventType, payload: p };
-        caseId = p.caseId;
         break;
       }
     }
-    const caseInfo = await this.recipients.findCase(m, caseId);
-    if (!caseInfo) return;
+    const needs = planNeeds(input);
     const unitId = cmd.kind === 'lifecycle' ? cmd.event.payload.unitId : undefined;
+    const loaded = await this.recipients.recordCase(m, {
+      ...record,
+      residents: needs.residents,
+      unitId: needs.unit && unitId ? unitId : null,
+      roles: needs.roles,
+    });
+    const caseInfo = loaded.caseInfo;
     const plan: NotificationPlan = planNotifications(input, {
       caseInfo,
-      residents: await this.recipients.residents(m, caseInfo.caseId),
-      unit: unitId ? await this.recipients.findUnit(m, unitId) : null,
-      roles: await this.recipients.roles(m),
+      residents: loaded.residents,
+      unit: loaded.unit,
+      roles: loaded.roles,
       now: new Date(),
       quietHours: this.config.quietHours,
       trackingBaseUrl: this.config.trackingBaseUrl,
@@ -116,28 +127,29 @@ export class CaseEventsHandler {
       reference: caseInfo.reference,
       occurredAt: event.occurredAt,
     };
-    await this.deliveries.insertPlanned(m, facts, plan.deliveries);
+    await this.deliveries.insertEventDeliveries(m, facts, plan.deliveries, plan.unreachable);
     for (const d of plan.deliveries) planned.inc({ channel: d.channel });
     for (const u of plan.unreachable) {
       unreachable.inc();
       this.log.warn(`event ${event.eventId} (${event.type}): ${u.reason}`);
-      await this.deliveries.insertUnreachable(m, facts, u.recipient, u.reason);
     }
+    const now = Date.now();
+    return plan.deliveries.some((d) => !d.notBefore || d.notBefore.getTime() <= now);
   }
 
-  private async rememberReport(
-    m: EntityManager,
+  private reportRecord(
     r: ReportSnapshot,
     priority?: CaseLifecyclePayload['priority'],
-  ): Promise<void> {
-    await this.recipients.upsertCase(m, {
-      caseId: r.caseId,
-      reference: r.reference,
-      summary: summarize(r.description, 200),
-      priority: priority ?? null,
-      reporterConfidential: r.reporter.confidential,
-    });
-    const resident = residentFromReporter(r.reporter, 'reporter');
-    if (resident) await this.recipients.addResident(m, r.caseId, resident);
+  ): Omit<CaseRecord, 'residents' | 'unitId' | 'roles'> {
+    return {
+      upsert: {
+        caseId: r.caseId,
+        reference: r.reference,
+        summary: summarize(r.description, 200),
+        priority: priority ?? null,
+        reporterConfidential: r.reporter.confidential,
+      },
+      addResident: residentFromReporter(r.reporter, 'reporter'),
+    };
   }
 }

@@ -40,6 +40,14 @@ export interface DeliveryRow {
   last_http_status: number | null;
 }
 
+/** A claimed row, with the unit's current webhook secret for a unit webhook (null otherwise). */
+export interface ClaimedDelivery extends DeliveryRow {
+  webhook_secret: string | null;
+}
+
+/** When an open delivery is due: its next attempt while pending, its lease's end while sending. */
+const DUE_AT = `(CASE WHEN d.status = 'sending' THEN d.lease_until ELSE d.next_attempt_at END)`;
+
 export interface AttemptRow {
   id: string;
   delivery_id: string;
@@ -110,157 +118,161 @@ export class DeliveriesRepository {
     this.s = `"${config.schema}"`;
   }
 
-  /** Inserts the planned deliveries of one event; a repeat of (event, recipient, channel) is a no-op. */
-  async insertPlanned(
+  /**
+   * Inserts the delivery rows of one event in one statement: the planned deliveries (pending,
+   * or held until `notBefore`), then a dead `none` row per recipient the event could not reach
+   * (so ops see it in the dead-letter list). Rows get their `seq` in that order. A repeat of
+   * (event, recipient, channel) is a no-op. Returns how many rows were inserted.
+   */
+  async insertEventDeliveries(
     m: EntityManager,
     facts: EventFacts,
     planned: PlannedDelivery[],
-    status: 'pending' | 'dead' = 'pending',
+    unreachable: { recipient: string; reason: string }[] = [],
   ): Promise<number> {
-    let inserted = 0;
-    for (const p of planned) {
-      const id = deliveryIdOf(facts.eventId, p.recipient, p.channel);
-      const lane = `${facts.caseId ?? '-'}|${p.channel}|${p.endpoint}`;
-      const rows = (await m.query(
-        `INSERT INTO ${this.s}.deliveries
-           (id, event_id, event_type, case_id, reference, recipient, recipient_kind, channel, endpoint, lane, template_key,
-            locale, urgent, subject, body, data, status, not_before, next_attempt_at, occurred_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, COALESCE($18, now()), $19)
-         ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
-         RETURNING id`,
-        [
-          id,
-          facts.eventId,
-          facts.eventType,
-          facts.caseId,
-          facts.reference,
-          p.recipient,
-          p.recipientKind,
-          p.channel,
-          p.endpoint,
-          lane,
-          p.templateKey,
-          p.locale,
-          p.urgent,
-          p.message.subject,
-          p.message.text,
-          JSON.stringify(p.data),
-          status,
-          p.notBefore,
-          facts.occurredAt,
-        ],
-      )) as unknown[];
-      inserted += rows.length;
-    }
-    return inserted;
-  }
-
-  /** Records a recipient the event could not reach as a dead delivery, so ops see it in the dead-letter list. */
-  async insertUnreachable(
-    m: EntityManager,
-    facts: EventFacts,
-    recipient: string,
-    reason: string,
-  ): Promise<void> {
-    await m.query(
+    if (!planned.length && !unreachable.length) return 0;
+    const caseKey = facts.caseId ?? '-';
+    const rows = [
+      ...planned.map((p) => ({
+        id: deliveryIdOf(facts.eventId, p.recipient, p.channel),
+        recipient: p.recipient,
+        recipient_kind: p.recipientKind,
+        channel: p.channel,
+        endpoint: p.endpoint,
+        lane: `${caseKey}|${p.channel}|${p.endpoint}`,
+        template_key: p.templateKey,
+        locale: p.locale,
+        urgent: p.urgent,
+        subject: p.message.subject,
+        body: p.message.text,
+        data: p.data,
+        status: 'pending',
+        not_before: p.notBefore ? p.notBefore.toISOString() : null,
+        last_error: null,
+      })),
+      ...unreachable.map((u) => ({
+        id: deliveryIdOf(facts.eventId, u.recipient, 'none'),
+        recipient: u.recipient,
+        recipient_kind: 'unreachable',
+        channel: 'none',
+        endpoint: '',
+        lane: `${caseKey}|none|${u.recipient}`,
+        template_key: 'none',
+        locale: 'zh-CN',
+        urgent: false,
+        subject: '',
+        body: '',
+        data: {},
+        status: 'dead',
+        not_before: null,
+        last_error: `UNREACHABLE: ${u.reason}`,
+      })),
+    ];
+    const inserted = (await m.query(
       `INSERT INTO ${this.s}.deliveries
          (id, event_id, event_type, case_id, reference, recipient, recipient_kind, channel, endpoint, lane, template_key,
-          locale, subject, body, data, status, occurred_at, dead_at, last_error)
-       VALUES ($1, $2, $3, $4, $5, $6, 'unreachable', 'none', '', $7, 'none', 'zh-CN', '', '', '{}'::jsonb, 'dead', $8, now(), $9)
-       ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING`,
-      [
-        deliveryIdOf(facts.eventId, recipient, 'none'),
-        facts.eventId,
-        facts.eventType,
-        facts.caseId,
-        facts.reference,
-        recipient,
-        `${facts.caseId ?? '-'}|none|${recipient}`,
-        facts.occurredAt,
-        `UNREACHABLE: ${reason}`,
-      ],
-    );
+          locale, urgent, subject, body, data, status, not_before, next_attempt_at, occurred_at, dead_at, last_error)
+       SELECT x.id, $1::uuid, $2::text, $3::uuid, $4::text, x.recipient, x.recipient_kind, x.channel, x.endpoint, x.lane,
+              x.template_key, x.locale, x.urgent, x.subject, x.body, x.data, x.status, x.not_before,
+              COALESCE(x.not_before, now()), $5::timestamptz, CASE WHEN x.channel = 'none' THEN now() END, x.last_error
+       FROM ROWS FROM (json_to_recordset($6::json) AS (
+         id uuid, recipient text, recipient_kind text, channel text, endpoint text, lane text, template_key text,
+         locale text, urgent boolean, subject text, body text, data jsonb, status text, not_before timestamptz,
+         last_error text)) WITH ORDINALITY AS x(
+         id, recipient, recipient_kind, channel, endpoint, lane, template_key, locale, urgent, subject, body, data,
+         status, not_before, last_error, ord)
+       ORDER BY x.ord
+       ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
+       RETURNING id`,
+      [facts.eventId, facts.eventType, facts.caseId, facts.reference, facts.occurredAt, JSON.stringify(rows)],
+    )) as unknown[];
+    return inserted.length;
   }
 
   /**
    * Claims up to `limit` due deliveries. A row is due when pending and its time has come, or
-   * when a worker's claim on it expired (that worker died mid-send). Order per (case, endpoint):
-   * only the earliest open row of a lane is eligible, so a lane has at most one send in flight
-   * and partners see a case's notifications in order. A dead row does not block its lane
-   * (later ones proceed; replay re-sends it). A row held for quiet hours does not block a later
-   * urgent one.
+   * when a worker's claim on it expired (that worker died mid-send): one expression, the time
+   * a row is due at (`next_attempt_at` while pending, `lease_until` while sending), so the scan
+   * is a range over deliveries_claimable_idx that never reads rows held for later. Order per
+   * (case, endpoint): only the earliest open row of a lane is eligible, so a lane has at most
+   * one send in flight and partners see a case's notifications in order. A dead row does not
+   * block its lane (later ones proceed; replay re-sends it). A row held for quiet hours does
+   * not block a later urgent one. A unit webhook's current secret comes with its row.
    */
-  async claim(limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+  async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
     const token = randomUUID();
-    return returned<DeliveryRow>(
+    return returned<ClaimedDelivery>(
       await this.dataSource.query(
         `WITH due AS (
-         SELECT d.id FROM ${this.s}.deliveries d
-         WHERE d.channel <> 'none'
-           AND ((d.status = 'pending' AND d.next_attempt_at <= now()) OR (d.status = 'sending' AND d.lease_until < now()))
+         SELECT d.id, CASE WHEN d.channel = 'webhook' AND left(d.recipient, 5) = 'unit:' THEN substr(d.recipient, 6) END AS unit_id
+         FROM ${this.s}.deliveries d
+         WHERE d.status IN ('pending', 'sending')
+           AND ${DUE_AT} <= now()
+           AND d.channel <> 'none'
            AND NOT EXISTS (
              SELECT 1 FROM ${this.s}.deliveries e
              WHERE e.lane = d.lane AND e.seq < d.seq AND e.status IN ('pending', 'sending')
                AND NOT (d.urgent AND e.not_before IS NOT NULL AND e.not_before > now() AND e.attempts = 0))
-         ORDER BY d.next_attempt_at, d.seq
+         ORDER BY ${DUE_AT}, d.seq
          LIMIT $1
          FOR UPDATE SKIP LOCKED
        )
        UPDATE ${this.s}.deliveries d
           SET status = 'sending', claim_token = $2, lease_until = now() + $3 * interval '1 millisecond',
               attempts = d.attempts + 1, total_attempts = d.total_attempts + 1, updated_at = now()
-         FROM due WHERE d.id = due.id
-       RETURNING d.*`,
+         FROM due LEFT JOIN ${this.s}.units u ON u.unit_id = due.unit_id
+        WHERE d.id = due.id
+       RETURNING d.*, u.webhook_secret`,
         [limit, token, leaseMs],
       ),
     );
   }
 
-  /** Records one attempt and the delivery's next state, if this worker still holds the claim. */
+  /**
+   * Records one attempt and, if this worker still holds the claim, the delivery's next state,
+   * in one statement. `laneHasMore`: an open delivery waits behind this one in its lane.
+   */
   async complete(
     row: DeliveryRow,
     attempt: AttemptRecord,
     next: { status: 'delivered' } | { status: 'pending'; delayMs: number } | { status: 'dead' },
-  ): Promise<boolean> {
-    return this.dataSource.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO ${this.s}.delivery_attempts (delivery_id, attempt_no, channel, provider, outcome, http_status, latency_ms, error, started_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          row.id,
-          attempt.attemptNo,
-          row.channel,
-          attempt.provider,
-          attempt.outcome,
-          attempt.httpStatus ?? null,
-          attempt.latencyMs,
-          attempt.error?.slice(0, 2000) ?? null,
-          attempt.startedAt,
-        ],
-      );
-      const updated = returned<{ id: string }>(
-        await m.query(
-          `UPDATE ${this.s}.deliveries SET
+  ): Promise<{ recorded: boolean; laneHasMore: boolean }> {
+    const rows = (await this.dataSource.query(
+      `WITH done AS (
+         UPDATE ${this.s}.deliveries SET
            status = $3,
            next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + $4 * interval '1 millisecond' ELSE next_attempt_at END,
            delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
            dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END,
            last_error = $5, last_http_status = $6, lease_until = NULL, claim_token = NULL, updated_at = now()
          WHERE id = $1 AND claim_token = $2 AND status = 'sending'
-         RETURNING id`,
-          [
-            row.id,
-            row.claim_token,
-            next.status,
-            next.status === 'pending' ? next.delayMs : 0,
-            next.status === 'delivered' ? null : (attempt.error ?? null),
-            attempt.httpStatus ?? null,
-          ],
-        ),
-      );
-      return updated.length > 0;
-    });
+         RETURNING lane, seq
+       ), attempt AS (
+         INSERT INTO ${this.s}.delivery_attempts (delivery_id, attempt_no, channel, provider, outcome, http_status, latency_ms, error, started_at)
+         VALUES ($1, $7, $8, $9, $10, $6, $11, $12, $13)
+       )
+       SELECT EXISTS (
+         SELECT 1 FROM ${this.s}.deliveries e
+         WHERE e.lane = done.lane AND e.seq > done.seq AND e.status IN ('pending', 'sending')) AS lane_has_more
+       FROM done`,
+      [
+        row.id,
+        row.claim_token,
+        next.status,
+        next.status === 'pending' ? next.delayMs : 0,
+        next.status === 'delivered' ? null : (attempt.error ?? null),
+        attempt.httpStatus ?? null,
+        attempt.attemptNo,
+        row.channel,
+        attempt.provider,
+        attempt.outcome,
+        attempt.latencyMs,
+        attempt.error?.slice(0, 2000) ?? null,
+        attempt.startedAt,
+      ],
+    )) as { lane_has_more: boolean }[];
+    return { recorded: rows.length > 0, laneHasMore: rows[0]?.lane_has_more ?? false };
   }
 
   async list(q: DeliveryQuery): Promise<DeliveryRow[]> {

@@ -2,10 +2,9 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap }
 import { counter, histogram, JsonLogger } from '@app/observability';
 import { LOGGER } from '@app/platform';
 import { afterAttempt } from '../domain';
-import { DeliveriesRepository, DeliveryRow } from '../deliveries/deliveries.repository';
+import { ClaimedDelivery, DeliveriesRepository } from '../deliveries/deliveries.repository';
 import { NOTIFICATION_CONFIG } from '../notification.di-tokens';
 import type { NotificationConfig } from '../notification.config';
-import { RecipientsRepository } from '../recipients/recipients.repository';
 import { ProviderRegistry } from './provider-registry';
 import type { OutgoingMessage, SendResult } from './providers';
 
@@ -25,8 +24,12 @@ const attempts = counter('notification_attempts_total', 'Send attempts per chann
 /**
  * Sends due deliveries. Claims rows with FOR UPDATE SKIP LOCKED and a lease (so replicas share
  * the work and a crashed worker's rows come back after the lease), at most one in flight per
- * (case, endpoint) lane, up to `concurrency` in flight per process. Woken right after a consumer
- * commit and after every finished send; a poll loop catches retries that came due.
+ * (case, endpoint) lane, up to `concurrency` in flight per process. Claims only when there can
+ * be something to claim: after a consumer commit that queued due work (several wakes in one
+ * turn of the event loop make one claim), after a send whose lane has more waiting, after a
+ * send while the last claim left due work behind (all slots were full), after a replay; and a
+ * poll `pollMs` after the last claim catches what came due with time (retries, quiet hours'
+ * end, expired leases).
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -34,6 +37,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private inFlight = 0;
   private ticking = false;
   private again = false;
+  private scheduled = false;
+  /** The last claim filled every free slot: more may be due. */
+  private backlog = false;
   private stopped = true;
   private poll?: NodeJS.Timeout;
   private readonly sends = new Set<Promise<void>>();
@@ -41,7 +47,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   constructor(
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
     private readonly deliveries: DeliveriesRepository,
-    private readonly recipients: RecipientsRepository,
     private readonly providers: ProviderRegistry,
     @Inject(LOGGER) logger: JsonLogger,
   ) {
@@ -50,60 +55,74 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   onApplicationBootstrap(): void {
     this.stopped = false;
-    this.poll = setInterval(() => this.wake(), this.config.pollMs);
     this.wake();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.poll) clearInterval(this.poll);
+    if (this.poll) clearTimeout(this.poll);
     // Sends in hand finish (each is bounded by the provider timeout) and record their attempt.
     await Promise.allSettled([...this.sends]);
   }
 
-  /** Look for due deliveries now. */
+  /** Look for due deliveries (in this turn of the event loop's wake-ups, once). */
   wake(): void {
     if (this.stopped) return;
     if (this.ticking) {
       this.again = true;
       return;
     }
-    void this.tick();
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.stopped) return;
+      if (this.ticking) this.again = true;
+      else void this.tick();
+    });
   }
 
   private async tick(): Promise<void> {
     this.ticking = true;
+    if (this.poll) clearTimeout(this.poll);
     try {
       do {
         this.again = false;
         const free = this.config.concurrency - this.inFlight;
         if (free <= 0) break;
         const rows = await this.deliveries.claim(free, this.config.leaseMs);
+        this.backlog = rows.length === free;
         for (const row of rows) this.launch(row);
-        if (rows.length === free) this.again = true;
+        if (this.backlog) this.again = true;
       } while (this.again && !this.stopped);
     } catch (err) {
       this.log.warn('claiming deliveries failed; the poll loop will try again', err);
     } finally {
       this.ticking = false;
+      if (!this.stopped) {
+        this.poll = setTimeout(() => this.wake(), this.config.pollMs);
+        this.poll.unref();
+      }
     }
   }
 
-  private launch(row: DeliveryRow): void {
+  private launch(row: ClaimedDelivery): void {
     this.inFlight++;
     const p: Promise<void> = this.deliver(row)
-      .catch((err: unknown) =>
-        this.log.error(`delivery ${row.id} failed to record; its lease will expire and it is retried`, err),
-      )
-      .finally(() => {
+      .catch((err: unknown) => {
+        this.log.error(`delivery ${row.id} failed to record; its lease will expire and it is retried`, err);
+        return true;
+      })
+      .then((laneHasMore) => {
         this.inFlight--;
         this.sends.delete(p);
-        this.wake();
+        if (laneHasMore || this.backlog) this.wake();
       });
     this.sends.add(p);
   }
 
-  private async deliver(row: DeliveryRow): Promise<void> {
+  /** Sends one claimed delivery and records the attempt; true when its lane has more waiting. */
+  private async deliver(row: ClaimedDelivery): Promise<boolean> {
     const channel = row.channel;
     if (channel === 'none') throw new Error(`delivery ${row.id} has no channel (claim filters these out)`);
     const provider = this.providers.for(channel);
@@ -128,7 +147,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         data: row.data,
       };
       const unitId = row.recipient.startsWith('unit:') ? row.recipient.slice('unit:'.length) : null;
-      message.secret = unitId ? await this.recipients.webhookSecret(unitId) : null;
+      message.secret = unitId ? row.webhook_secret : null;
     }
     const startedAt = new Date();
     let result: SendResult;
@@ -146,7 +165,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       verdict.next === 'retry'
         ? { status: 'pending' as const, delayMs: verdict.delayMs }
         : { status: verdict.next };
-    const recorded = await this.deliveries.complete(
+    const { recorded, laneHasMore } = await this.deliveries.complete(
       row,
       {
         attemptNo: row.total_attempts,
@@ -163,7 +182,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.log.warn(
         `delivery ${row.id}: claim lost before the attempt was recorded (lease expired); the attempt is logged`,
       );
-      return;
+      return false;
     }
     if (verdict.next === 'delivered') {
       delivered.inc({ channel: row.channel, outcome: 'delivered' });
@@ -177,5 +196,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         `delivery ${row.id} (${row.channel} to ${row.recipient}) dead after ${row.attempts} attempt(s): ${result.error ?? 'failed'}`,
       );
     }
+    // A row waiting for its retry still holds its lane; one that is done lets the next go.
+    return verdict.next !== 'retry' && laneHasMore;
   }
 }

@@ -1,7 +1,10 @@
+import { EVENT_TYPES, Topic } from '@app/contracts';
 import type { CaseLifecyclePayload, CaseReportedPayload, LifecycleEventType } from '@app/contracts';
 import {
+  planNeeds,
   planNotifications,
   PlanContext,
+  PlanInput,
   residentFromReporter,
   residentChannel,
   stripConfidential,
@@ -228,5 +231,80 @@ describe('planNotifications', () => {
   it('ignores events nobody needs to hear about', () => {
     expect(planNotifications(lifecycle('case.progress'), ctx()).deliveries).toEqual([]);
     expect(planNotifications(lifecycle('case.co-reported'), ctx()).deliveries).toEqual([]);
+  });
+});
+
+describe('planNeeds', () => {
+  /** The context with what planNeeds says is not needed left empty. */
+  function limited(input: PlanInput, full: PlanContext): PlanContext {
+    const needs = planNeeds(input);
+    const residents =
+      needs.residents === 'all'
+        ? full.residents
+        : needs.residents === 'none'
+          ? []
+          : full.residents.filter((r) => r.key === (needs.residents as { key: string }).key);
+    return {
+      ...full,
+      residents,
+      unit: needs.unit ? full.unit : null,
+      roles: needs.roles ? full.roles : [],
+    };
+  }
+
+  const variants: Partial<CaseLifecyclePayload>[] = [
+    {},
+    { unitName: '幸福物业（事件）' },
+    { unitId: undefined },
+    { status: 'resolved' },
+    { taskRole: 'support' },
+    { escalationAction: 'remind_unit' },
+    { escalationAction: 'flag_supervision' },
+    { escalationAction: 'notify_supervisor' },
+    { priority: 'urgent' },
+  ];
+
+  it('loads enough for every lifecycle type: the plan is the same as with everything loaded', () => {
+    let skipped = 0;
+    for (const type of EVENT_TYPES[Topic.CaseLifecycle]) {
+      for (const over of variants) {
+        for (const now of [noon, night]) {
+          const input = lifecycle(type, over);
+          // As the handler loads it: no unit when the event names none.
+          const full = ctx({ now, unit: input.payload.unitId ? unit : null });
+          expect([type, over, planNotifications(input, limited(input, full))]).toEqual([
+            type,
+            over,
+            planNotifications(input, full),
+          ]);
+          const needs = planNeeds(input);
+          if (!needs.unit && !needs.roles && needs.residents === 'none') skipped++;
+        }
+      }
+    }
+    expect(skipped).toBeGreaterThan(0);
+  });
+
+  it('loads enough for reports, co-reports and triage', () => {
+    const inputs: PlanInput[] = [
+      { kind: 'reported', payload: {} as CaseReportedPayload },
+      { kind: 'co-reported', payload: {} as never, residentKey: 'co:1' },
+      { kind: 'triage', payload: { reason: 'LOW_CONFIDENCE', reasons: [], priority: 'normal' } as never },
+    ];
+    for (const input of inputs) {
+      const full = ctx();
+      expect(planNotifications(input, limited(input, full))).toEqual(planNotifications(input, full));
+    }
+  });
+
+  it('asks for the unit only when a unit hears of the event or its name is missing', () => {
+    expect(planNeeds(lifecycle('case.assigned'))).toEqual({ residents: 'none', unit: true, roles: false });
+    expect(planNeeds(lifecycle('case.accepted', { unitName: 'x' }))).toEqual({
+      residents: 'all',
+      unit: false,
+      roles: false,
+    });
+    expect(planNeeds(lifecycle('case.progress'))).toEqual({ residents: 'none', unit: false, roles: false });
+    expect(planNeeds(lifecycle('case.sla-breached'))).toEqual({ residents: 'none', unit: true, roles: true });
   });
 });

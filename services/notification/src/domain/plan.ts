@@ -368,6 +368,43 @@ export function planNotifications(input: PlanInput, ctx: PlanContext): Notificat
   }
 }
 
+/** Which residents a plan reads: all of the case's, one by key, or none. */
+export type ResidentsNeeded = 'all' | 'none' | { key: string };
+
+/** What `planNotifications` reads from its context for an input, so a caller loads only that. */
+export interface PlanNeeds {
+  residents: ResidentsNeeded;
+  /** The unit of `payload.unitId` (its webhook and contacts, or its name for the messages). */
+  unit: boolean;
+  roles: boolean;
+}
+
+/**
+ * The parts of the context `planNotifications` looks at for this input; the others may be
+ * left empty without changing the plan (plan.spec checks this for every lifecycle type).
+ */
+export function planNeeds(input: PlanInput): PlanNeeds {
+  switch (input.kind) {
+    case 'reported':
+      return { residents: { key: 'reporter' }, unit: false, roles: false };
+    case 'co-reported':
+      return { residents: { key: input.residentKey }, unit: false, roles: false };
+    case 'triage':
+      return { residents: 'none', unit: false, roles: true };
+    case 'lifecycle': {
+      const audiences = lifecycleAudiences(input.type, input.payload);
+      const p = input.payload;
+      const toUnit = audiences.some((a) => a.to === 'unit' || a.to === 'unit_supervisor');
+      return {
+        residents: audiences.some((a) => a.to === 'reporter' || a.to === 'all_residents') ? 'all' : 'none',
+        // Unit audiences need the unit itself; any audience needs its name when the event has none.
+        unit: !!p.unitId && audiences.length > 0 && (toUnit || p.unitName == null),
+        roles: audiences.some((a) => a.to === 'role'),
+      };
+    }
+  }
+}
+
 /** A co-reporter's key within the case: the co-report id, else the event that added them. */
 export function coReporterKey(p: Pick<CaseResidentPayload, 'coReportId'>, eventId: string): string {
   return `co:${p.coReportId ?? eventId}`;

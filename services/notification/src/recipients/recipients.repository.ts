@@ -8,6 +8,7 @@ import type {
   Locale,
   RecipientRole,
   ResidentRecipient,
+  ResidentsNeeded,
   RoleRecipient,
   UnitRecipient,
 } from '../domain';
@@ -46,6 +47,29 @@ export interface RoleRecipientRecord extends RoleRecipient {
   updatedAt: string;
 }
 
+/** A case upsert plus what the event's plan reads, for `recordCase`. */
+export interface CaseRecord {
+  upsert: Partial<CaseInfo> & { caseId: string; reference: string };
+  /** A resident the event adds (kept if the case already has one with that key). */
+  addResident?: ResidentRecipient | null;
+  residents: ResidentsNeeded;
+  /** The unit to read, or null for none. */
+  unitId: string | null;
+  roles: boolean;
+}
+
+/** What a case event's plan is computed from (parts not asked for are empty). */
+export interface CaseContext {
+  caseInfo: CaseInfo;
+  residents: ResidentRecipient[];
+  unit: UnitRecipient | null;
+  roles: RoleRecipient[];
+}
+
+const RESIDENT_JSON = (t: string) =>
+  `json_build_object('key', ${t}.resident_key, 'phone', ${t}.phone, 'email', ${t}.email, 'wechatOpenId', ${t}.wechat_open_id,
+     'preferredContact', ${t}.preferred_contact, 'locale', ${t}.locale)`;
+
 /** Recipients as data: cases and their residents, the unit directory, center role contacts. */
 @Injectable()
 export class RecipientsRepository {
@@ -58,84 +82,108 @@ export class RecipientsRepository {
     this.s = `"${config.schema}"`;
   }
 
-  /** Creates or refreshes what we know of a case; fields given as null/undefined keep their value. */
-  async upsertCase(
-    m: EntityManager,
-    c: Partial<CaseInfo> & { caseId: string; reference: string },
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO ${this.s}.cases (case_id, reference, summary, priority, reporter_confidential)
-       VALUES ($1, $2, $3, $4, COALESCE($5, false))
-       ON CONFLICT (case_id) DO UPDATE SET
-         reference = EXCLUDED.reference,
-         summary = COALESCE(${this.s}.cases.summary, EXCLUDED.summary),
-         priority = COALESCE($4, ${this.s}.cases.priority),
-         reporter_confidential = ${this.s}.cases.reporter_confidential OR COALESCE($5, false),
-         updated_at = now()`,
-      [c.caseId, c.reference, c.summary ?? null, c.priority ?? null, c.reporterConfidential ?? null],
-    );
-  }
-
-  async findCase(m: EntityManager, caseId: string): Promise<CaseInfo | null> {
-    const rows = (await m.query(
-      `SELECT case_id, reference, summary, priority, reporter_confidential FROM ${this.s}.cases WHERE case_id = $1`,
-      [caseId],
-    )) as {
+  /**
+   * One statement for a case event: creates or refreshes what we know of the case (fields
+   * given as null/undefined keep their value), adds the event's resident (a resident already
+   * known under that key is kept), and reads back the case with only the residents, unit and
+   * roles its plan needs. Everything is read in the statement's snapshot, which holds every
+   * earlier statement of the transaction; a resident inserted by this very statement is taken
+   * from its RETURNING.
+   */
+  async recordCase(m: EntityManager, r: CaseRecord): Promise<CaseContext> {
+    const c = r.upsert;
+    const params: unknown[] = [
+      c.caseId,
+      c.reference,
+      c.summary ?? null,
+      c.priority ?? null,
+      c.reporterConfidential ?? null,
+    ];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const ctes = [
+      `c AS (
+         INSERT INTO ${this.s}.cases (case_id, reference, summary, priority, reporter_confidential)
+         VALUES ($1, $2, $3, $4, COALESCE($5, false))
+         ON CONFLICT (case_id) DO UPDATE SET
+           reference = EXCLUDED.reference,
+           summary = COALESCE(${this.s}.cases.summary, EXCLUDED.summary),
+           priority = COALESCE($4, ${this.s}.cases.priority),
+           reporter_confidential = ${this.s}.cases.reporter_confidential OR COALESCE($5, false),
+           updated_at = now()
+         RETURNING case_id, reference, summary, priority, reporter_confidential
+       )`,
+    ];
+    const added = r.addResident;
+    // All residents are read from the snapshot, which does not hold one this statement adds.
+    if (added && r.residents === 'all') throw new Error('recordCase: addResident with all residents');
+    let addedKey: string | undefined;
+    if (added) {
+      addedKey = p(added.key);
+      ctes.push(
+        `r AS (
+           INSERT INTO ${this.s}.case_residents (case_id, resident_key, phone, email, wechat_open_id, preferred_contact, locale)
+           VALUES ($1, ${addedKey}, ${p(added.phone ?? null)}, ${p(added.email ?? null)}, ${p(added.wechatOpenId ?? null)},
+                   ${p(added.preferredContact ?? null)}, ${p(added.locale)})
+           ON CONFLICT (case_id, resident_key) DO NOTHING
+           RETURNING resident_key, phone, email, wechat_open_id, preferred_contact, locale
+         )`,
+      );
+    }
+    const cols = ['c.case_id', 'c.reference', 'c.summary', 'c.priority', 'c.reporter_confidential'];
+    if (r.residents === 'all') {
+      cols.push(
+        `(SELECT COALESCE(json_agg(${RESIDENT_JSON('cr')}
+            ORDER BY (cr.resident_key = 'reporter') DESC, cr.created_at, cr.resident_key), '[]'::json)
+          FROM ${this.s}.case_residents cr WHERE cr.case_id = $1) AS residents`,
+      );
+    } else if (r.residents !== 'none') {
+      const fromSnapshot = (key: string) =>
+        `(SELECT ${RESIDENT_JSON('cr')} FROM ${this.s}.case_residents cr WHERE cr.case_id = $1 AND cr.resident_key = ${key})`;
+      cols.push(
+        added && added.key === r.residents.key
+          ? `COALESCE((SELECT ${RESIDENT_JSON('r')} FROM r), ${fromSnapshot(addedKey!)}) AS resident`
+          : `${fromSnapshot(p(r.residents.key))} AS resident`,
+      );
+    }
+    if (r.unitId) {
+      cols.push(
+        `(SELECT json_build_object('unitId', u.unit_id, 'name', u.name, 'active', u.active, 'contact', u.contact,
+            'supervisorContact', u.supervisor_contact, 'webhookUrl', u.webhook_url)
+          FROM ${this.s}.units u WHERE u.unit_id = ${p(r.unitId)}) AS unit`,
+      );
+    }
+    if (r.roles) {
+      cols.push(
+        `(SELECT COALESCE(json_agg(json_build_object('role', rr.role, 'email', rr.email, 'phone', rr.phone,
+            'wechatOpenId', rr.wechat_open_id, 'locale', rr.locale, 'active', rr.active) ORDER BY rr.role), '[]'::json)
+          FROM ${this.s}.role_recipients rr) AS roles`,
+      );
+    }
+    const rows = (await m.query(`WITH ${ctes.join(', ')} SELECT ${cols.join(', ')} FROM c`, params)) as {
       case_id: string;
       reference: string;
       summary: string | null;
       priority: CaseInfo['priority'];
       reporter_confidential: boolean;
+      residents?: ResidentRecipient[];
+      resident?: ResidentRecipient | null;
+      unit?: UnitRecipient | null;
+      roles?: RoleRecipient[];
     }[];
-    const r = rows[0];
-    return r
-      ? {
-          caseId: r.case_id,
-          reference: r.reference,
-          summary: r.summary,
-          priority: r.priority,
-          reporterConfidential: r.reporter_confidential,
-        }
-      : null;
-  }
-
-  async addResident(m: EntityManager, caseId: string, r: ResidentRecipient): Promise<void> {
-    await m.query(
-      `INSERT INTO ${this.s}.case_residents (case_id, resident_key, phone, email, wechat_open_id, preferred_contact, locale)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, resident_key) DO NOTHING`,
-      [
-        caseId,
-        r.key,
-        r.phone ?? null,
-        r.email ?? null,
-        r.wechatOpenId ?? null,
-        r.preferredContact ?? null,
-        r.locale,
-      ],
-    );
-  }
-
-  async residents(m: EntityManager, caseId: string): Promise<ResidentRecipient[]> {
-    const rows = (await m.query(
-      `SELECT resident_key, phone, email, wechat_open_id, preferred_contact, locale FROM ${this.s}.case_residents
-       WHERE case_id = $1 ORDER BY (resident_key = 'reporter') DESC, created_at, resident_key`,
-      [caseId],
-    )) as {
-      resident_key: string;
-      phone: string | null;
-      email: string | null;
-      wechat_open_id: string | null;
-      preferred_contact: ResidentRecipient['preferredContact'];
-      locale: Locale;
-    }[];
-    return rows.map((r) => ({
-      key: r.resident_key,
-      phone: r.phone,
-      email: r.email,
-      wechatOpenId: r.wechat_open_id,
-      preferredContact: r.preferred_contact,
-      locale: r.locale,
-    }));
+    const row = rows[0];
+    const unit = row.unit ?? null;
+    return {
+      caseInfo: {
+        caseId: row.case_id,
+        reference: row.reference,
+        summary: row.summary,
+        priority: row.priority,
+        reporterConfidential: row.reporter_confidential,
+      },
+      residents: row.residents ?? (row.resident ? [row.resident] : []),
+      unit: unit ? { ...unit, contact: unit.contact ?? {} } : null,
+      roles: row.roles ?? [],
+    };
   }
 
   /** Keeps the highest version per unit (reference topics are compacted and may replay). */
@@ -162,24 +210,6 @@ export class RecipientsRepository {
       ],
     )) as unknown[];
     return rows.length > 0;
-  }
-
-  async findUnit(m: EntityManager | undefined, unitId: string): Promise<UnitRecipient | null> {
-    const rows = (await (m ?? this.dataSource).query(`SELECT * FROM ${this.s}.units WHERE unit_id = $1`, [
-      unitId,
-    ])) as UnitRow[];
-    return rows[0] ? toUnit(rows[0]) : null;
-  }
-
-  /** The unit's current webhook secret (read at send time, never copied into the delivery log). */
-  async webhookSecret(unitId: string): Promise<string | null> {
-    const rows = (await this.dataSource.query(
-      `SELECT webhook_secret FROM ${this.s}.units WHERE unit_id = $1`,
-      [unitId],
-    )) as {
-      webhook_secret: string | null;
-    }[];
-    return rows[0]?.webhook_secret ?? null;
   }
 
   async listUnits(): Promise<UnitDirectoryEntry[]> {
