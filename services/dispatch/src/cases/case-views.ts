@@ -168,8 +168,13 @@ export class CaseViews {
     unit: { unitId: string; unitType: UnitType },
     taskId: string,
   ): Promise<Record<string, unknown>> {
+    // One round trip: the task, its case and clock, and the unit's view of the timeline.
     const [t] = (await db.query(
-      `SELECT t.*, s.sla, c.reference, c.status AS case_status, c.priority, c.category_code, c.report, c.state
+      `SELECT t.*, s.sla, c.reference, c.status AS case_status, c.priority, c.category_code, c.report, c.state,
+              (SELECT COALESCE(json_agg(json_build_object(${TIMELINE_JSON}) ORDER BY tl.id), '[]'::json)
+                 FROM ${S}.timeline tl
+                WHERE tl.case_id = t.case_id AND 'partner' = ANY(tl.visibility)
+                  AND (tl.unit_id IS NULL OR tl.unit_id = $2)) AS timeline_rows
          FROM ${S}.tasks t JOIN ${S}.cases c ON c.case_id = t.case_id LEFT JOIN ${S}.task_sla s ON s.task_id = t.task_id
         WHERE t.task_id = $1 AND t.unit_id = $2`,
       [taskId, unit.unitId],
@@ -180,10 +185,11 @@ export class CaseViews {
       category_code: string | null;
       report: ReportSnapshot;
       state: unknown;
+      timeline_rows: TimelineRow[];
     })[];
     if (!t) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
     const state = decodeCaseState(t.state);
-    const timeline = await this.timeline(db, t.case_id, 'partner', unit.unitId);
+    const timeline = t.timeline_rows.map((r) => timelineEntryView(r, 'partner'));
     const pending = state.pendingExtension?.taskId === taskId ? state.pendingExtension : undefined;
     return {
       ...taskRowView(t),
@@ -270,40 +276,51 @@ export class CaseViews {
       `SELECT id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, resident_note, data
          FROM ${S}.timeline WHERE case_id = $1 AND $2 = ANY(visibility)${unitFilter} ORDER BY id`,
       params,
-    )) as {
-      id: string;
-      at: Date;
-      actor_kind: string;
-      actor_id: string | null;
-      event_type: string;
-      visibility: TimelineAudience[];
-      task_id: string | null;
-      unit_id: string | null;
-      note: string | null;
-      resident_note: string | null;
-      data: Record<string, unknown>;
-    }[];
-    return rows.map((r) => ({
-      id: String(r.id),
-      at: iso(r.at)!,
-      actorKind: r.actor_kind,
-      // Residents see who acted only as a kind (unit/staff/system), never a staff id.
-      ...(r.actor_id && audience !== 'resident' ? { actorId: r.actor_id } : {}),
-      eventType: r.event_type,
-      visibility: r.visibility,
-      ...(r.task_id && audience !== 'resident' ? { taskId: r.task_id } : {}),
-      ...(r.unit_id ? { unitId: r.unit_id } : {}),
-      ...(audience === 'resident'
-        ? r.resident_note
-          ? { note: r.resident_note }
-          : {}
-        : {
-            ...(r.note ? { note: r.note } : {}),
-            ...(r.resident_note ? { residentNote: r.resident_note } : {}),
-          }),
-      ...(audience === 'center' ? { data: r.data } : {}),
-    }));
+    )) as TimelineRow[];
+    return rows.map((r) => timelineEntryView(r, audience));
   }
+}
+
+interface TimelineRow {
+  id: string | number;
+  at: Date | string;
+  actor_kind: string;
+  actor_id: string | null;
+  event_type: string;
+  visibility: TimelineAudience[];
+  task_id: string | null;
+  unit_id: string | null;
+  note: string | null;
+  resident_note: string | null;
+  data: Record<string, unknown>;
+}
+
+/** A timeline row as JSON (for views that read it in the same statement as the rest). */
+const TIMELINE_JSON = `'id', tl.id, 'at', tl.at, 'actor_kind', tl.actor_kind, 'actor_id', tl.actor_id,
+  'event_type', tl.event_type, 'visibility', tl.visibility, 'task_id', tl.task_id, 'unit_id', tl.unit_id,
+  'note', tl.note, 'resident_note', tl.resident_note, 'data', tl.data`;
+
+function timelineEntryView(r: TimelineRow, audience: TimelineAudience): TimelineEntryView {
+  return {
+    id: String(r.id),
+    at: new Date(r.at).toISOString(),
+    actorKind: r.actor_kind,
+    // Residents see who acted only as a kind (unit/staff/system), never a staff id.
+    ...(r.actor_id && audience !== 'resident' ? { actorId: r.actor_id } : {}),
+    eventType: r.event_type,
+    visibility: r.visibility,
+    ...(r.task_id && audience !== 'resident' ? { taskId: r.task_id } : {}),
+    ...(r.unit_id ? { unitId: r.unit_id } : {}),
+    ...(audience === 'resident'
+      ? r.resident_note
+        ? { note: r.resident_note }
+        : {}
+      : {
+          ...(r.note ? { note: r.note } : {}),
+          ...(r.resident_note ? { residentNote: r.resident_note } : {}),
+        }),
+    ...(audience === 'center' ? { data: r.data } : {}),
+  };
 }
 
 export function encodeCursor(at: Date, id: string): string {
