@@ -3,6 +3,7 @@ import { DispatchCore1763900100000 } from './1763900100000-dispatch-core';
 import { OpsReadModel1763990000000 } from './1763990000000-ops-read-model';
 import { SlaEngine1764000000000 } from '../sla/sla-engine.migration';
 import { OpsHotspotShards1764100000000 } from './1764100000000-ops-hotspot-shards';
+import { OpsHotspotEvent1764200000000 } from './1764200000000-ops-hotspot-event';
 
 /** Every migration of the dispatch schema, in order. */
 export const DISPATCH_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const DISPATCH_MIGRATIONS = [
   OpsReadModel1763990000000,
   SlaEngine1764000000000,
   OpsHotspotShards1764100000000,
+  OpsHotspotEvent1764200000000,
 ];

@@ -8,6 +8,7 @@ import {
   EventEnvelope,
   ReportSnapshot,
 } from '@app/contracts';
+import { queryPrepared } from '@app/platform';
 import { isOpenStatus, STATUS_RANK } from './ops-model';
 import { OPS_CONFIG, OpsConfig } from './ops.config';
 
@@ -25,9 +26,48 @@ const clip = (s: string | undefined, max: number): string | null =>
   s === undefined ? null : s.slice(0, max);
 
 /**
+ * The parameters of one statement: `add` pushes a value and answers its placeholder with an
+ * explicit cast (the statements insert from SELECTs, where Postgres cannot infer a type from the
+ * target column). Use the answered placeholder wherever the value appears again.
+ */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+}
+
+/** Whether a task row `t` has met (or left) the deadline of breach `b`. */
+const taskMet = (t: string, b: string): string =>
+  `(${t}.returned_at IS NOT NULL OR (${b}.deadline = 'accept' AND ${t}.accepted_at IS NOT NULL)
+    OR (${b}.deadline = 'resolve' AND ${t}.resolved_at IS NOT NULL))`;
+
+/**
+ * Whether breach `b` leaves the board: its deadline is met, or the task/case ended. Reads the case
+ * and this event's task as the statement left them (CTEs `oc`, `ot`) and other tasks as they were
+ * (a task's accepted/resolved/returned times, once set, stay set, so the table's older version of
+ * this event's task never says "met" when `ot` does not).
+ */
+const breachCloses = (b: string): string =>
+  `(NOT oc.is_open
+    OR (${b}.task_id IS NULL AND ((${b}.deadline = 'accept' AND oc.accepted_at IS NOT NULL)
+                               OR (${b}.deadline = 'resolve' AND oc.resolved_at IS NOT NULL)))
+    OR EXISTS (SELECT 1 FROM ot WHERE ot.task_id = ${b}.task_id AND ${taskMet('ot', b)})
+    OR EXISTS (SELECT 1 FROM ${S}.ops_tasks x WHERE x.task_id = ${b}.task_id AND ${taskMet('x', b)}))`;
+
+/** Event types after which an open breach can leave the board (with a final status, any type). */
+const CLOSING_TYPES = new Set(['case.accepted', 'case.resolved', 'case.returned']);
+
+/**
  * Applies case events to the ops read model, inside the consumer's inbox transaction. Every write
  * is an upsert that tolerates any order across the three topics: first-times take LEAST, last-times
  * GREATEST, flags OR, and status only moves to a later (or same-instant, further-along) event.
+ *
+ * Each event is ONE statement: a CTE that records the event in ops_case_events and, only when that
+ * row is new (so a redelivered event has no second effect), applies the case/task/breach/hotspot
+ * writes, each reading what the previous one returned. One round trip per event also keeps the
+ * row locks a consumer batch holds until its commit short.
  */
 @Injectable()
 export class OpsProjection {
@@ -67,86 +107,74 @@ export class OpsProjection {
       triageReason: string | null;
     },
   ): Promise<void> {
-    const at = e.occurredAt;
-    await m.query(
-      `INSERT INTO ${S}.ops_cases AS c (case_id, reference, status, status_at, status_rank, is_open, priority,
-         category_code, description, grid_code, building_code, lat, lng, lead_unit_id, lead_unit_name,
-         lead_unit_type, lead_at, triage, triage_reason, reported_at, routed_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-         CASE WHEN $13::text IS NULL THEN NULL ELSE $4::timestamptz END, $16, $17, $18,
-         CASE WHEN $3 = 'routed' THEN $4::timestamptz END, now())
-       ON CONFLICT (case_id) DO UPDATE SET
-         reference = COALESCE(c.reference, EXCLUDED.reference),
-         status = CASE WHEN ${WINS} THEN EXCLUDED.status ELSE c.status END,
-         is_open = CASE WHEN ${WINS} THEN EXCLUDED.is_open ELSE c.is_open END,
-         priority = CASE WHEN ${WINS} OR c.priority IS NULL THEN EXCLUDED.priority ELSE c.priority END,
-         category_code = CASE WHEN (${WINS} OR c.category_code IS NULL) AND EXCLUDED.category_code IS NOT NULL
-           THEN EXCLUDED.category_code ELSE c.category_code END,
-         status_rank = CASE WHEN ${WINS} THEN EXCLUDED.status_rank ELSE c.status_rank END,
-         status_at = GREATEST(c.status_at, EXCLUDED.status_at),
-         description = EXCLUDED.description,
-         grid_code = COALESCE(EXCLUDED.grid_code, c.grid_code),
-         building_code = COALESCE(EXCLUDED.building_code, c.building_code),
-         lat = COALESCE(EXCLUDED.lat, c.lat),
-         lng = COALESCE(EXCLUDED.lng, c.lng),
-         lead_unit_id = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_id ELSE c.lead_unit_id END,
-         lead_unit_name = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_name ELSE c.lead_unit_name END,
-         lead_unit_type = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_type ELSE c.lead_unit_type END,
-         lead_at = GREATEST(c.lead_at, EXCLUDED.lead_at),
-         triage = c.triage OR EXCLUDED.triage,
-         triage_reason = COALESCE(EXCLUDED.triage_reason, c.triage_reason),
-         reported_at = COALESCE(c.reported_at, EXCLUDED.reported_at),
-         routed_at = LEAST(c.routed_at, EXCLUDED.routed_at),
-         updated_at = now()`,
-      [
-        r.caseId,
-        r.reference,
-        d.status,
-        at,
-        STATUS_RANK[d.status],
-        d.priority,
-        d.categoryCode ?? null,
-        clip(r.description, 500),
-        r.location.gridCode ?? null,
-        r.location.buildingCode ?? null,
-        r.location.lat ?? null,
-        r.location.lng ?? null,
-        d.lead?.unitId ?? null,
-        d.lead?.unitName ?? null,
-        d.lead?.unitType ?? null,
-        d.status === 'triage',
-        d.triageReason,
-        r.reportedAt,
-      ],
-    );
-    // 民情地图 rollup: each case counts once, on the day it was reported, where it was reported.
-    await m.query(
-      `WITH first AS (
-         UPDATE ${S}.ops_cases SET hotspot_day = ($2::timestamptz AT TIME ZONE $3)::date
-         WHERE case_id = $1 AND hotspot_day IS NULL RETURNING hotspot_day
+    const v = new Params();
+    const caseId = v.add(r.caseId, 'uuid');
+    const eventId = v.add(e.eventId, 'uuid');
+    const at = v.add(e.occurredAt, 'timestamptz');
+    const status = v.add(d.status, 'text');
+    const leadId = v.add(d.lead?.unitId ?? null, 'text');
+    const leadName = v.add(d.lead?.unitName ?? null, 'text');
+    const triageReason = v.add(d.triageReason, 'text');
+    const reportedAt = v.add(r.reportedAt, 'timestamptz');
+    // The event row first; the case upsert only when it is new. 民情地图 rollup: each case counts
+    // once, on the day it was reported, where it was reported: the upsert that first sets
+    // hotspot_day (judged on the locked row) names this event in hotspot_event_id.
+    await queryPrepared(
+      m,
+      'dispatch.ops-snapshot.v1',
+      `WITH ev AS (
+         INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
+         VALUES (${eventId}, ${caseId}, ${v.add(e.type, 'text')}, ${at}, ${status}, ${leadId}, ${leadName},
+           ${v.add(clip(d.triageReason ?? undefined, 1000), 'text')})
+         ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+       ), oc AS (
+         INSERT INTO ${S}.ops_cases AS c (case_id, reference, status, status_at, status_rank, is_open, priority,
+           category_code, description, grid_code, building_code, lat, lng, lead_unit_id, lead_unit_name,
+           lead_unit_type, lead_at, triage, triage_reason, reported_at, routed_at, hotspot_day, hotspot_event_id,
+           updated_at)
+         SELECT ${caseId}, ${v.add(r.reference, 'text')}, ${status}, ${at}, ${v.add(STATUS_RANK[d.status], 'int')},
+           true, ${v.add(d.priority, 'text')}, ${v.add(d.categoryCode ?? null, 'text')},
+           ${v.add(clip(r.description, 500), 'text')}, ${v.add(r.location.gridCode ?? null, 'text')},
+           ${v.add(r.location.buildingCode ?? null, 'text')}, ${v.add(r.location.lat ?? null, 'float8')},
+           ${v.add(r.location.lng ?? null, 'float8')}, ${leadId}, ${leadName},
+           ${v.add(d.lead?.unitType ?? null, 'text')}, CASE WHEN ${leadId} IS NULL THEN NULL ELSE ${at} END,
+           ${v.add(d.status === 'triage', 'boolean')}, ${triageReason}, ${reportedAt},
+           CASE WHEN ${status} = 'routed' THEN ${at} END,
+           (${reportedAt} AT TIME ZONE ${v.add(this.config.timezone, 'text')})::date, ${eventId}, now()
+         FROM ev
+         ON CONFLICT (case_id) DO UPDATE SET
+           reference = COALESCE(c.reference, EXCLUDED.reference),
+           status = CASE WHEN ${WINS} THEN EXCLUDED.status ELSE c.status END,
+           is_open = CASE WHEN ${WINS} THEN EXCLUDED.is_open ELSE c.is_open END,
+           priority = CASE WHEN ${WINS} OR c.priority IS NULL THEN EXCLUDED.priority ELSE c.priority END,
+           category_code = CASE WHEN (${WINS} OR c.category_code IS NULL) AND EXCLUDED.category_code IS NOT NULL
+             THEN EXCLUDED.category_code ELSE c.category_code END,
+           status_rank = CASE WHEN ${WINS} THEN EXCLUDED.status_rank ELSE c.status_rank END,
+           status_at = GREATEST(c.status_at, EXCLUDED.status_at),
+           description = EXCLUDED.description,
+           grid_code = COALESCE(EXCLUDED.grid_code, c.grid_code),
+           building_code = COALESCE(EXCLUDED.building_code, c.building_code),
+           lat = COALESCE(EXCLUDED.lat, c.lat),
+           lng = COALESCE(EXCLUDED.lng, c.lng),
+           lead_unit_id = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_id ELSE c.lead_unit_id END,
+           lead_unit_name = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_name ELSE c.lead_unit_name END,
+           lead_unit_type = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_type ELSE c.lead_unit_type END,
+           lead_at = GREATEST(c.lead_at, EXCLUDED.lead_at),
+           triage = c.triage OR EXCLUDED.triage,
+           triage_reason = COALESCE(EXCLUDED.triage_reason, c.triage_reason),
+           reported_at = COALESCE(c.reported_at, EXCLUDED.reported_at),
+           routed_at = LEAST(c.routed_at, EXCLUDED.routed_at),
+           hotspot_day = COALESCE(c.hotspot_day, EXCLUDED.hotspot_day),
+           hotspot_event_id = CASE WHEN c.hotspot_day IS NULL THEN EXCLUDED.hotspot_event_id ELSE c.hotspot_event_id END,
+           updated_at = now()
+         RETURNING c.hotspot_day, c.hotspot_event_id
        )
        INSERT INTO ${S}.ops_hotspot_daily AS h (day, grid_code, building_code, category_code, shard, cases)
-       SELECT hotspot_day, $4, $5, $6, $7, 1 FROM first
+       SELECT hotspot_day, ${v.add(r.location.gridCode ?? '', 'text')}, ${v.add(r.location.buildingCode ?? '', 'text')},
+         ${v.add(d.categoryCode ?? r.categoryCode ?? '', 'text')}, ${v.add(hotspotShard(r.caseId), 'smallint')}, 1
+       FROM oc WHERE hotspot_event_id = ${eventId}
        ON CONFLICT (day, grid_code, building_code, category_code, shard) DO UPDATE SET cases = h.cases + 1`,
-      [
-        r.caseId,
-        r.reportedAt,
-        this.config.timezone,
-        r.location.gridCode ?? '',
-        r.location.buildingCode ?? '',
-        d.categoryCode ?? r.categoryCode ?? '',
-        hotspotShard(r.caseId),
-      ],
-    );
-    await this.history(
-      m,
-      e,
-      e.occurredAt,
-      r.caseId,
-      d.status,
-      d.lead?.unitId,
-      d.lead?.unitName,
-      d.triageReason ?? undefined,
+      v.values,
     );
   }
 
@@ -155,156 +183,139 @@ export class OpsProjection {
     const type = e.type;
     const isLead = p.taskRole !== 'support';
     const breached = type === 'case.sla-breached';
-    await m.query(
-      `INSERT INTO ${S}.ops_cases AS c (case_id, reference, status, status_at, status_rank, is_open, priority,
-         category_code, lead_unit_id, lead_unit_name, lead_unit_type, lead_at, triage, assigned_at, accepted_at,
-         resolved_at, closed_at, satisfaction, accept_breached, resolve_breached, breach_count, return_count, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $3 = 'triage', $13, $14, $15, $16, $17, $18, $19,
-         $20, $21, now())
-       ON CONFLICT (case_id) DO UPDATE SET
-         reference = COALESCE(c.reference, EXCLUDED.reference),
-         status = CASE WHEN ${WINS} THEN EXCLUDED.status ELSE c.status END,
-         is_open = CASE WHEN ${WINS} THEN EXCLUDED.is_open ELSE c.is_open END,
-         priority = CASE WHEN (${WINS} OR c.priority IS NULL) AND EXCLUDED.priority IS NOT NULL
-           THEN EXCLUDED.priority ELSE c.priority END,
-         category_code = CASE WHEN (${WINS} OR c.category_code IS NULL) AND EXCLUDED.category_code IS NOT NULL
-           THEN EXCLUDED.category_code ELSE c.category_code END,
-         status_rank = CASE WHEN ${WINS} THEN EXCLUDED.status_rank ELSE c.status_rank END,
-         status_at = GREATEST(c.status_at, EXCLUDED.status_at),
-         lead_unit_id = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_id ELSE c.lead_unit_id END,
-         lead_unit_name = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_name ELSE c.lead_unit_name END,
-         lead_unit_type = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_type ELSE c.lead_unit_type END,
-         lead_at = GREATEST(c.lead_at, EXCLUDED.lead_at),
-         triage = c.triage OR EXCLUDED.triage,
-         assigned_at = LEAST(c.assigned_at, EXCLUDED.assigned_at),
-         accepted_at = LEAST(c.accepted_at, EXCLUDED.accepted_at),
-         resolved_at = GREATEST(c.resolved_at, EXCLUDED.resolved_at),
-         closed_at = GREATEST(c.closed_at, EXCLUDED.closed_at),
-         satisfaction = COALESCE(EXCLUDED.satisfaction, c.satisfaction),
-         accept_breached = c.accept_breached OR EXCLUDED.accept_breached,
-         resolve_breached = c.resolve_breached OR EXCLUDED.resolve_breached,
-         breach_count = c.breach_count + EXCLUDED.breach_count,
-         return_count = c.return_count + EXCLUDED.return_count,
-         updated_at = now()`,
-      [
-        p.caseId,
-        p.reference,
-        p.status,
-        p.at,
-        STATUS_RANK[p.status],
-        isOpenStatus(p.status),
-        p.priority ?? null,
-        p.categoryCode ?? null,
-        type === 'case.assigned' && isLead ? (p.unitId ?? null) : null,
-        type === 'case.assigned' && isLead ? (p.unitName ?? null) : null,
-        type === 'case.assigned' && isLead ? (p.unitType ?? null) : null,
-        type === 'case.assigned' && isLead && p.unitId ? p.at : null,
-        type === 'case.assigned' && isLead ? p.at : null,
-        type === 'case.accepted' && isLead ? p.at : null,
-        type === 'case.resolved' ? p.at : null,
-        type === 'case.closed' ? p.at : null,
-        type === 'case.closed' ? (p.satisfaction ?? null) : null,
-        breached && p.deadline === 'accept',
-        breached && p.deadline === 'resolve',
-        breached ? 1 : 0,
-        type === 'case.returned' ? 1 : 0,
-      ],
-    );
-    if (p.taskId) await this.task(m, type, p);
+    const acknowledged = type === 'case.escalation-acknowledged';
+    const leadAssigned = type === 'case.assigned' && isLead;
+    const v = new Params();
+    const caseId = v.add(p.caseId, 'uuid');
+    const eventId = v.add(e.eventId, 'uuid');
+    const at = v.add(p.at, 'timestamptz');
+    const status = v.add(p.status, 'text');
+    const taskId = v.add(p.taskId ?? null, 'uuid');
+    const unitId = v.add(p.unitId ?? null, 'text');
+    const unitName = v.add(p.unitName ?? null, 'text');
+    const unitType = v.add(p.unitType ?? null, 'text');
+    const acceptBreached = v.add(breached && p.deadline === 'accept', 'boolean');
+    const resolveBreached = v.add(breached && p.deadline === 'resolve', 'boolean');
+    const ctes = [
+      `ev AS (
+         INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
+         VALUES (${eventId}, ${caseId}, ${v.add(type, 'text')}, ${at}, ${status}, ${unitId}, ${unitName},
+           ${v.add(clip(p.note, 1000), 'text')})
+         ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+       )`,
+      `oc AS (
+         INSERT INTO ${S}.ops_cases AS c (case_id, reference, status, status_at, status_rank, is_open, priority,
+           category_code, lead_unit_id, lead_unit_name, lead_unit_type, lead_at, triage, assigned_at, accepted_at,
+           resolved_at, closed_at, satisfaction, accept_breached, resolve_breached, breach_count, return_count,
+           updated_at)
+         SELECT ${caseId}, ${v.add(p.reference, 'text')}, ${status}, ${at}, ${v.add(STATUS_RANK[p.status], 'int')},
+           ${v.add(isOpenStatus(p.status), 'boolean')}, ${v.add(p.priority ?? null, 'text')},
+           ${v.add(p.categoryCode ?? null, 'text')}, ${v.add(leadAssigned ? (p.unitId ?? null) : null, 'text')},
+           ${v.add(leadAssigned ? (p.unitName ?? null) : null, 'text')},
+           ${v.add(leadAssigned ? (p.unitType ?? null) : null, 'text')},
+           ${v.add(leadAssigned && p.unitId ? p.at : null, 'timestamptz')}, ${status} = 'triage',
+           ${v.add(leadAssigned ? p.at : null, 'timestamptz')},
+           ${v.add(type === 'case.accepted' && isLead ? p.at : null, 'timestamptz')},
+           ${v.add(type === 'case.resolved' ? p.at : null, 'timestamptz')},
+           ${v.add(type === 'case.closed' ? p.at : null, 'timestamptz')},
+           ${v.add(type === 'case.closed' ? (p.satisfaction ?? null) : null, 'text')},
+           ${acceptBreached}, ${resolveBreached}, ${v.add(breached ? 1 : 0, 'int')},
+           ${v.add(type === 'case.returned' ? 1 : 0, 'int')}, now()
+         FROM ev
+         ON CONFLICT (case_id) DO UPDATE SET
+           reference = COALESCE(c.reference, EXCLUDED.reference),
+           status = CASE WHEN ${WINS} THEN EXCLUDED.status ELSE c.status END,
+           is_open = CASE WHEN ${WINS} THEN EXCLUDED.is_open ELSE c.is_open END,
+           priority = CASE WHEN (${WINS} OR c.priority IS NULL) AND EXCLUDED.priority IS NOT NULL
+             THEN EXCLUDED.priority ELSE c.priority END,
+           category_code = CASE WHEN (${WINS} OR c.category_code IS NULL) AND EXCLUDED.category_code IS NOT NULL
+             THEN EXCLUDED.category_code ELSE c.category_code END,
+           status_rank = CASE WHEN ${WINS} THEN EXCLUDED.status_rank ELSE c.status_rank END,
+           status_at = GREATEST(c.status_at, EXCLUDED.status_at),
+           lead_unit_id = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_id ELSE c.lead_unit_id END,
+           lead_unit_name = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_name ELSE c.lead_unit_name END,
+           lead_unit_type = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_type ELSE c.lead_unit_type END,
+           lead_at = GREATEST(c.lead_at, EXCLUDED.lead_at),
+           triage = c.triage OR EXCLUDED.triage,
+           assigned_at = LEAST(c.assigned_at, EXCLUDED.assigned_at),
+           accepted_at = LEAST(c.accepted_at, EXCLUDED.accepted_at),
+           resolved_at = GREATEST(c.resolved_at, EXCLUDED.resolved_at),
+           closed_at = GREATEST(c.closed_at, EXCLUDED.closed_at),
+           satisfaction = COALESCE(EXCLUDED.satisfaction, c.satisfaction),
+           accept_breached = c.accept_breached OR EXCLUDED.accept_breached,
+           resolve_breached = c.resolve_breached OR EXCLUDED.resolve_breached,
+           breach_count = c.breach_count + EXCLUDED.breach_count,
+           return_count = c.return_count + EXCLUDED.return_count,
+           updated_at = now()
+         RETURNING c.is_open, c.accepted_at, c.resolved_at, c.breach_count
+       )`,
+      `ot AS (
+         INSERT INTO ${S}.ops_tasks AS t (task_id, case_id, unit_id, unit_name, unit_type, role, assigned_at,
+           accepted_at, resolved_at, returned_at, accept_by, resolve_by, accept_breached, resolve_breached, updated_at)
+         SELECT ${taskId}, ${caseId}, ${unitId}, ${unitName}, ${unitType}, ${v.add(p.taskRole ?? null, 'text')},
+           ${v.add(type === 'case.assigned' || type === 'case.reopened' ? p.at : null, 'timestamptz')},
+           ${v.add(type === 'case.accepted' ? p.at : null, 'timestamptz')},
+           ${v.add(type === 'case.resolved' ? p.at : null, 'timestamptz')},
+           ${v.add(type === 'case.returned' ? p.at : null, 'timestamptz')},
+           ${v.add(p.acceptBy ?? null, 'timestamptz')}, ${v.add(p.resolveBy ?? null, 'timestamptz')},
+           ${acceptBreached}, ${resolveBreached}, now()
+         FROM ev WHERE ${taskId} IS NOT NULL
+         ON CONFLICT (task_id) DO UPDATE SET
+           unit_id = COALESCE(t.unit_id, EXCLUDED.unit_id),
+           unit_name = COALESCE(t.unit_name, EXCLUDED.unit_name),
+           unit_type = COALESCE(t.unit_type, EXCLUDED.unit_type),
+           role = COALESCE(t.role, EXCLUDED.role),
+           assigned_at = LEAST(t.assigned_at, EXCLUDED.assigned_at),
+           accepted_at = LEAST(t.accepted_at, EXCLUDED.accepted_at),
+           resolved_at = GREATEST(t.resolved_at, EXCLUDED.resolved_at),
+           returned_at = GREATEST(t.returned_at, EXCLUDED.returned_at),
+           accept_by = COALESCE(EXCLUDED.accept_by, t.accept_by),
+           resolve_by = COALESCE(EXCLUDED.resolve_by, t.resolve_by),
+           accept_breached = t.accept_breached OR EXCLUDED.accept_breached,
+           resolve_breached = t.resolve_breached OR EXCLUDED.resolve_breached,
+           updated_at = now()
+         RETURNING t.task_id, t.accepted_at, t.resolved_at, t.returned_at
+       )`,
+    ];
     if (breached) {
-      await m.query(
-        `INSERT INTO ${S}.ops_breaches (breach_id, case_id, task_id, unit_id, unit_name, deadline, due_at, breached_at, late_by_seconds)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (breach_id) DO NOTHING`,
-        [
-          e.eventId,
-          p.caseId,
-          p.taskId ?? null,
-          p.unitId ?? null,
-          p.unitName ?? null,
-          p.deadline ?? 'resolve',
-          p.dueAt ?? null,
-          p.at,
-          p.lateBySeconds ?? null,
-        ],
+      // The new breach is judged against the case and task as this event leaves them (a sibling
+      // UPDATE would not see the row this INSERT adds).
+      ctes.push(
+        `nb AS (
+           INSERT INTO ${S}.ops_breaches (breach_id, case_id, task_id, unit_id, unit_name, deadline, due_at,
+             breached_at, late_by_seconds, closed_at)
+           SELECT b.breach_id, b.case_id, b.task_id, ${unitId}, ${unitName}, b.deadline,
+             ${v.add(p.dueAt ?? null, 'timestamptz')}, ${at}, ${v.add(p.lateBySeconds ?? null, 'int')},
+             CASE WHEN ${breachCloses('b')} THEN ${at} END
+           FROM oc, (SELECT ${eventId} AS breach_id, ${caseId} AS case_id, ${taskId} AS task_id,
+             ${v.add(p.deadline ?? 'resolve', 'text')} AS deadline) b
+           ON CONFLICT (breach_id) DO NOTHING
+         )`,
       );
     }
-    if (type === 'case.escalation-acknowledged') {
-      await m.query(
-        `UPDATE ${S}.ops_breaches SET acknowledged_at = COALESCE(acknowledged_at, $2)
-         WHERE case_id = $1 AND closed_at IS NULL AND ($3::uuid IS NULL OR task_id = $3::uuid)`,
-        [p.caseId, p.at, p.taskId ?? null],
+    // A breach stays on the board until its deadline is met (or the task/case ends), in any event
+    // order. Only these events can meet a deadline or end a task/case (a new breach is judged as
+    // it is inserted), and only a case that ever breached has breach rows: otherwise no UPDATE.
+    const closing = acknowledged || CLOSING_TYPES.has(type) || !isOpenStatus(p.status);
+    if (closing) {
+      const acks = `(${v.add(acknowledged, 'boolean')} AND (${taskId} IS NULL OR b.task_id = ${taskId}))`;
+      ctes.push(
+        `ub AS (
+           UPDATE ${S}.ops_breaches b SET
+             acknowledged_at = CASE WHEN ${acks} THEN COALESCE(b.acknowledged_at, ${at}) ELSE b.acknowledged_at END,
+             closed_at = CASE WHEN ${breachCloses('b')} THEN ${at} END
+           FROM oc
+           WHERE b.case_id = ${caseId} AND b.closed_at IS NULL AND oc.breach_count > 0
+             AND (${acks} OR ${breachCloses('b')})
+         )`,
       );
     }
-    // A breach stays on the board until its deadline is met (or the task/case ends), in any event order.
-    await m.query(
-      `UPDATE ${S}.ops_breaches b SET closed_at = $2
-       FROM ${S}.ops_cases c
-       WHERE b.case_id = $1 AND c.case_id = b.case_id AND b.closed_at IS NULL AND (
-         NOT c.is_open
-         OR (b.task_id IS NULL AND ((b.deadline = 'accept' AND c.accepted_at IS NOT NULL)
-                                 OR (b.deadline = 'resolve' AND c.resolved_at IS NOT NULL)))
-         OR EXISTS (SELECT 1 FROM ${S}.ops_tasks t WHERE t.task_id = b.task_id AND (
-              t.returned_at IS NOT NULL
-              OR (b.deadline = 'accept' AND t.accepted_at IS NOT NULL)
-              OR (b.deadline = 'resolve' AND t.resolved_at IS NOT NULL))))`,
-      [p.caseId, p.at],
-    );
-    await this.history(m, e, p.at, p.caseId, p.status, p.unitId, p.unitName, p.note);
-  }
-
-  private async task(m: EntityManager, type: string, p: CaseLifecyclePayload): Promise<void> {
-    const breached = type === 'case.sla-breached';
-    await m.query(
-      `INSERT INTO ${S}.ops_tasks AS t (task_id, case_id, unit_id, unit_name, unit_type, role, assigned_at,
-         accepted_at, resolved_at, returned_at, accept_by, resolve_by, accept_breached, resolve_breached, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
-       ON CONFLICT (task_id) DO UPDATE SET
-         unit_id = COALESCE(t.unit_id, EXCLUDED.unit_id),
-         unit_name = COALESCE(t.unit_name, EXCLUDED.unit_name),
-         unit_type = COALESCE(t.unit_type, EXCLUDED.unit_type),
-         role = COALESCE(t.role, EXCLUDED.role),
-         assigned_at = LEAST(t.assigned_at, EXCLUDED.assigned_at),
-         accepted_at = LEAST(t.accepted_at, EXCLUDED.accepted_at),
-         resolved_at = GREATEST(t.resolved_at, EXCLUDED.resolved_at),
-         returned_at = GREATEST(t.returned_at, EXCLUDED.returned_at),
-         accept_by = COALESCE(EXCLUDED.accept_by, t.accept_by),
-         resolve_by = COALESCE(EXCLUDED.resolve_by, t.resolve_by),
-         accept_breached = t.accept_breached OR EXCLUDED.accept_breached,
-         resolve_breached = t.resolve_breached OR EXCLUDED.resolve_breached,
-         updated_at = now()`,
-      [
-        p.taskId,
-        p.caseId,
-        p.unitId ?? null,
-        p.unitName ?? null,
-        p.unitType ?? null,
-        p.taskRole ?? null,
-        type === 'case.assigned' || type === 'case.reopened' ? p.at : null,
-        type === 'case.accepted' ? p.at : null,
-        type === 'case.resolved' ? p.at : null,
-        type === 'case.returned' ? p.at : null,
-        p.acceptBy ?? null,
-        p.resolveBy ?? null,
-        breached && p.deadline === 'accept',
-        breached && p.deadline === 'resolve',
-      ],
-    );
-  }
-
-  private async history(
-    m: EntityManager,
-    e: EventRef,
-    at: string,
-    caseId: string,
-    status: string,
-    unitId: string | undefined,
-    unitName: string | undefined,
-    note: string | undefined,
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING`,
-      [e.eventId, caseId, e.type, at, status, unitId ?? null, unitName ?? null, clip(note, 1000)],
+    // One prepared statement per shape (with/without the breach insert and the breach update).
+    await queryPrepared(
+      m,
+      `dispatch.ops-lifecycle.v1${breached ? '.breach' : ''}${closing ? '.close' : ''}`,
+      `WITH ${ctes.join(',\n')}\nSELECT event_id FROM ev`,
+      v.values,
     );
   }
 }

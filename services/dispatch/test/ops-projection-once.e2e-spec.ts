@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { CaseLifecyclePayload, CaseRoutedPayload, EventEnvelope } from '@app/contracts';
+import { runMigrationsLocked } from '@app/platform';
+import { createTestNamespace, TestNamespace } from '@app/testing';
+import { DISPATCH_MIGRATIONS } from '../src/migrations';
+import { OpsProjection } from '../src/ops';
+
+/**
+ * The ops projection writes each event in one statement that applies only when the event row is
+ * new: the same event handled twice (no inbox in front) has no second effect, and breaches are
+ * judged against the case as the same statement leaves it.
+ */
+const at = (minutes: number) => new Date(Date.parse('2026-03-01T08:00:00Z') + minutes * 60_000).toISOString();
+
+function envelope<P>(type: string, occurredAt: string, caseId: string, payload: P): EventEnvelope<P> {
+  return {
+    eventId: randomUUID(),
+    type,
+    schemaVersion: 1,
+    key: caseId,
+    caseId,
+    correlationId: 'ops-once',
+    occurredAt,
+    producer: 'test',
+    payload,
+  };
+}
+
+describe('ops projection: one statement per event, applied once', () => {
+  let ns: TestNamespace;
+  let ds: DataSource;
+  const projection = new OpsProjection({
+    timezone: 'Asia/Shanghai',
+    points: { onTime: 10, breach: -5 },
+    streamRefreshMs: 1000,
+  });
+
+  beforeAll(async () => {
+    ns = await createTestNamespace({ label: 'opsonce' });
+    ds = new DataSource({
+      type: 'postgres',
+      url: ns.databaseUrl,
+      schema: 'dispatch',
+      migrations: DISPATCH_MIGRATIONS as never,
+      migrationsTableName: 'migrations',
+    });
+    await ds.initialize();
+    await runMigrationsLocked(ds, 'dispatch');
+  }, 60_000);
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await ns?.cleanup();
+  });
+
+  it('counts a redelivered event once, and closes a late breach on a closed case as it is inserted', async () => {
+    const caseId = randomUUID();
+    const taskId = randomUUID();
+    const reference = `WL-ONCE-${caseId.slice(0, 6)}`;
+    const unit = { unitId: 'unit-a', unitType: 'police', unitName: 'A' } as const;
+    const life = (type: string, minutes: number, status: CaseLifecyclePayload['status'], extra = {}) =>
+      envelope<CaseLifecyclePayload>(type, at(minutes), caseId, {
+        caseId,
+        reference,
+        status,
+        residentVisible: false,
+        at: at(minutes),
+        taskId,
+        taskRole: 'lead',
+        ...unit,
+        ...extra,
+      } as CaseLifecyclePayload);
+    const routed = envelope<CaseRoutedPayload>('case.routed', at(0), caseId, {
+      report: {
+        caseId,
+        reference,
+        channel: 'app',
+        description: 'x',
+        location: { gridCode: 'G9', buildingCode: 'B9' },
+        reporter: { anonymous: true, confidential: false },
+        media: [],
+        reportedAt: at(0),
+      },
+      categoryCode: 'drain',
+      priority: 'normal',
+      lead: unit,
+    } as unknown as CaseRoutedPayload);
+    const breach = life('case.sla-breached', 10, 'assigned', { deadline: 'accept', dueAt: at(10) });
+    const returned = life('case.returned', 20, 'routed');
+    const closed = life('case.closed', 30, 'closed', { taskId: undefined });
+    const lateBreach = life('case.sla-breached', 25, 'routed', { deadline: 'resolve', dueAt: at(25) });
+
+    await ds.transaction(async (m) => {
+      for (const e of [routed, routed]) await projection.routed(m, e);
+      for (const e of [breach, breach, returned, returned, closed, lateBreach, lateBreach])
+        await projection.lifecycle(m, e);
+    });
+
+    const [c] = (await ds.query(
+      `SELECT status, is_open, breach_count, return_count, hotspot_day IS NOT NULL AS counted
+         FROM dispatch.ops_cases WHERE case_id = $1`,
+      [caseId],
+    )) as Record<string, unknown>[];
+    expect(c).toEqual({ status: 'closed', is_open: false, breach_count: 2, return_count: 1, counted: true });
+    const [{ cases }] = (await ds.query(
+      `SELECT sum(cases)::int AS cases FROM dispatch.ops_hotspot_daily WHERE grid_code = 'G9'`,
+    )) as { cases: number }[];
+    expect(cases).toBe(1);
+    const breaches = (await ds.query(
+      `SELECT breach_id, closed_at FROM dispatch.ops_breaches WHERE case_id = $1 ORDER BY breached_at`,
+      [caseId],
+    )) as { breach_id: string; closed_at: Date | null }[];
+    // The accept breach leaves the board when the task is returned; the late one is born closed.
+    expect(breaches.map((b) => [b.breach_id, b.closed_at?.toISOString()])).toEqual([
+      [breach.eventId, at(20)],
+      [lateBreach.eventId, at(25)],
+    ]);
+    const [{ events }] = (await ds.query(
+      `SELECT count(*)::int AS events FROM dispatch.ops_case_events WHERE case_id = $1`,
+      [caseId],
+    )) as { events: number }[];
+    expect(events).toBe(5);
+  });
+});
