@@ -1,4 +1,4 @@
-import { applyLifecycle, ResidentView } from './resident-view';
+import { applyLifecycle, lifecyclePatch, ResidentView } from './resident-view';
 
 describe('resident view', () => {
   const base: ResidentView = { status: 'reported', infoRequested: false };
@@ -63,5 +63,36 @@ describe('resident view', () => {
         at,
       }).view.infoRequested,
     ).toBe(false);
+  });
+
+  it('patches only what the change carries, whatever the current view (the read model writes it blind)', () => {
+    expect(
+      lifecyclePatch({ type: 'case.progress', status: 'in_progress', residentVisible: false, at }),
+    ).toEqual({ patch: { status: 'in_progress' } });
+    const closed = lifecyclePatch({
+      type: 'case.closed',
+      status: 'closed',
+      unitName: 'Helper',
+      taskRole: 'support',
+      residentVisible: true,
+      at,
+    });
+    expect(closed.patch).toEqual({
+      status: 'closed',
+      infoRequested: false,
+      lastResidentNote: expect.any(String),
+    });
+    expect(closed.entry).toMatchObject({ type: 'case.closed', status: 'closed', at });
+    const full: ResidentView = {
+      status: 'accepted',
+      unitName: 'Lead',
+      expectedAt: '2026-11-24T10:00:00.000Z',
+      routedCategoryCode: 'drain',
+      infoRequested: true,
+      mergedIntoReference: null,
+      lastResidentNote: 'earlier',
+    };
+    const change = { type: 'case.progress', status: 'in_progress' as const, residentVisible: false, at };
+    expect(applyLifecycle(full, change).view).toEqual({ ...full, status: 'in_progress' });
   });
 });

@@ -45,25 +45,48 @@ const DEFAULT_NOTES: Partial<Record<string, string>> = {
   'case.merged': '已与同一问题合并办理 / Merged with a report of the same problem',
 };
 
+/**
+ * What one lifecycle change writes into the resident's view: the status always, every other field
+ * only when the change carries it (absent = the view keeps its value), and the timeline entry the
+ * resident sees, if any. It does not depend on the current view, so the read model can apply it
+ * without reading the row first.
+ */
+export interface ResidentViewPatch {
+  status: CaseStatus;
+  unitName?: string;
+  expectedAt?: string;
+  routedCategoryCode?: string;
+  infoRequested?: boolean;
+  mergedIntoReference?: string;
+  lastResidentNote?: string;
+}
+
+export function lifecyclePatch(change: LifecycleChange): { patch: ResidentViewPatch; entry?: TimelineEntry } {
+  const patch: ResidentViewPatch = { status: change.status };
+  // Only the lead unit is "the unit responsible" in the resident's eyes.
+  if (change.unitName && change.taskRole !== 'support') patch.unitName = change.unitName;
+  if (change.resolveBy) patch.expectedAt = change.resolveBy;
+  if (change.categoryCode) patch.routedCategoryCode = change.categoryCode;
+  if (change.type === 'case.info-requested') patch.infoRequested = true;
+  if (change.type === 'case.info-provided' || change.status === 'closed' || change.status === 'cancelled')
+    patch.infoRequested = false;
+  if (change.type === 'case.merged' && change.mergedIntoReference)
+    patch.mergedIntoReference = change.mergedIntoReference;
+  if (!change.residentVisible) return { patch };
+  const note = change.residentNote?.trim() || DEFAULT_NOTES[change.type];
+  if (note) patch.lastResidentNote = note;
+  return { patch, entry: { type: change.type, status: change.status, note, at: change.at } };
+}
+
 /** Applies one lifecycle change: the new view and the timeline entry the resident sees, if any. */
 export function applyLifecycle(
   view: ResidentView,
   change: LifecycleChange,
 ): { view: ResidentView; entry?: TimelineEntry } {
-  const next: ResidentView = { ...view, status: change.status };
-  // Only the lead unit is "the unit responsible" in the resident's eyes.
-  if (change.unitName && change.taskRole !== 'support') next.unitName = change.unitName;
-  if (change.resolveBy) next.expectedAt = change.resolveBy;
-  if (change.categoryCode) next.routedCategoryCode = change.categoryCode;
-  if (change.type === 'case.info-requested') next.infoRequested = true;
-  if (change.type === 'case.info-provided' || change.status === 'closed' || change.status === 'cancelled')
-    next.infoRequested = false;
-  if (change.type === 'case.merged' && change.mergedIntoReference)
-    next.mergedIntoReference = change.mergedIntoReference;
-  if (!change.residentVisible) return { view: next };
-  const note = change.residentNote?.trim() || DEFAULT_NOTES[change.type];
-  if (note) next.lastResidentNote = note;
-  return { view: next, entry: { type: change.type, status: change.status, note, at: change.at } };
+  const { patch, entry } = lifecyclePatch(change);
+  // The patch holds only the fields the change sets.
+  const next: ResidentView = { ...view, ...patch };
+  return entry ? { view: next, entry } : { view: next };
 }
 
 export const RECEIVED_NOTE = DEFAULT_NOTES['case.reported'] as string;

@@ -180,76 +180,72 @@ export class ReportIntakeHandler {
     const tokenHash = hashTrackingToken(token);
     const dupKey = duplicateKey(r.categoryCode, r.location);
     const locKey = locationKey(r.location);
+    const caseId = randomUUID();
+    const reference = formatReference(this.config.referencePrefix, localDay(at), sequence);
+    let duplicate: { categoryCode: string; locationKey: string; since: Date; coReportId: string } | undefined;
     if (dupKey && locKey && r.categoryCode) {
       // Serialises same-category reports at one place, so two at once make exactly one case.
       await this.reports.lockDuplicateKey(m, dupKey);
-      const since = new Date(at.getTime() - this.config.duplicateWindowMinutes * 60_000);
-      const open = await this.reports.findOpenDuplicate(m, r.categoryCode, locKey, since);
-      if (open) {
-        const coReportId = randomUUID();
-        await this.reports.insertCoReport(m, {
-          id: coReportId,
-          caseId: open.caseId,
-          channel: r.channel,
-          description: r.description,
-          reporter: r.reporter,
-          media: r.media,
-          trackingTokenHash: tokenHash,
-          reportedAt: at,
-        });
-        const payload: CaseResidentPayload = {
-          caseId: open.caseId,
-          reference: open.reference,
-          coReportId,
-          reporter: r.reporter,
-          comment: r.description.slice(0, 2000),
-          at: at.toISOString(),
-        };
-        await this.messaging.publish(m, [
-          {
-            topic: Topic.CaseResident,
-            type: 'case.co-reported',
-            key: open.caseId,
-            caseId: open.caseId,
-            payload,
-          },
-        ]);
-        const body: ReportAnswerBody = {
-          caseId: open.caseId,
-          reference: open.reference,
-          trackingToken: seal(this.config.answerKey, token),
-          status: open.status,
-          reportedAt: at.toISOString(),
-          duplicateOf: { caseId: open.caseId, reference: open.reference },
-          coReportId,
-        };
-        return { status: 201, body };
-      }
+      duplicate = {
+        categoryCode: r.categoryCode,
+        locationKey: locKey,
+        since: new Date(at.getTime() - this.config.duplicateWindowMinutes * 60_000),
+        coReportId: randomUUID(),
+      };
     }
-    const caseId = randomUUID();
-    const reference = formatReference(this.config.referencePrefix, localDay(at), sequence);
-    await this.reports.insertReport(m, {
-      caseId,
-      reference,
-      channel: r.channel,
-      description: r.description,
-      categoryCode: r.categoryCode,
-      location: r.location,
-      locationKey: locKey,
-      reporter: r.reporter,
-      media: r.media,
-      gridWorkerId: r.gridWorkerId,
-      attributes: r.attributes,
-      open311ClientId: r.open311ClientId,
-      trackingTokenHash: tokenHash,
-      reportedAt: at,
-    });
-    await this.reports.appendTimeline(m, caseId, {
-      type: 'case.reported',
-      status: 'reported',
-      note: RECEIVED_NOTE,
-      at: at.toISOString(),
-    });
+    // One statement: the search for an open case of the same key (after the lock), then either the
+    // co-report on it or the new report with its first timeline entry.
+    const open = await this.reports.insertReportOrCoReport(
+      m,
+      {
+        caseId,
+        reference,
+        channel: r.channel,
+        description: r.description,
+        categoryCode: r.categoryCode,
+        location: r.location,
+        locationKey: locKey,
+        reporter: r.reporter,
+        media: r.media,
+        gridWorkerId: r.gridWorkerId,
+        attributes: r.attributes,
+        open311ClientId: r.open311ClientId,
+        trackingTokenHash: tokenHash,
+        reportedAt: at,
+      },
+      { type: 'case.reported', status: 'reported', note: RECEIVED_NOTE, at: at.toISOString() },
+      duplicate,
+    );
+    if (open && duplicate) {
+      const coReportId = duplicate.coReportId;
+      const payload: CaseResidentPayload = {
+        caseId: open.caseId,
+        reference: open.reference,
+        coReportId,
+        reporter: r.reporter,
+        comment: r.description.slice(0, 2000),
+        at: at.toISOString(),
+      };
+      await this.messaging.publish(m, [
+        {
+          topic: Topic.CaseResident,
+          type: 'case.co-reported',
+          key: open.caseId,
+          caseId: open.caseId,
+          payload,
+        },
+      ]);
+      const body: ReportAnswerBody = {
+        caseId: open.caseId,
+        reference: open.reference,
+        trackingToken: seal(this.config.answerKey, token),
+        status: open.status,
+        reportedAt: at.toISOString(),
+        duplicateOf: { caseId: open.caseId, reference: open.reference },
+        coReportId,
+      };
+      return { status: 201, body };
+    }
     const payload: CaseReportedPayload = {
       caseId,
       reference,

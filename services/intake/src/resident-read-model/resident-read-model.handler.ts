@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { CaseLifecyclePayload, EventEnvelope } from '@app/contracts';
 import { JsonLogger } from '@app/observability';
 import { LOGGER } from '@app/platform';
-import { applyLifecycle } from '../domain';
+import { lifecyclePatch } from '../domain';
 import { ReportsRepository } from '../shared/reports.repository';
 
 /**
@@ -24,39 +24,26 @@ export class ResidentReadModelHandler {
 
   async handle(event: EventEnvelope<CaseLifecyclePayload>, m: EntityManager): Promise<void> {
     const p = event.payload;
-    const row = await this.reports.byCaseIdForUpdate(m, p.caseId);
-    if (!row) {
+    const { patch, entry } = lifecyclePatch({
+      type: event.type,
+      status: p.status,
+      unitName: p.unitName,
+      taskRole: p.taskRole,
+      categoryCode: p.categoryCode,
+      resolveBy: p.resolveBy,
+      residentVisible: p.residentVisible,
+      residentNote: p.residentNote,
+      mergedIntoReference: p.mergedIntoReference,
+      at: p.at,
+    });
+    // One statement: the view's update and the resident's timeline entry (no read first).
+    const known = await this.reports.applyLifecyclePatch(m, p.caseId, patch, entry, event.eventId);
+    if (!known) {
       // A case intake did not take (e.g. opened by the center directly): nothing to show a resident.
       this.log.debug('lifecycle event for a case intake does not know: ignored', {
         caseId: p.caseId,
         type: event.type,
       });
-      return;
     }
-    const { view, entry } = applyLifecycle(
-      {
-        status: row.status,
-        unitName: row.unitName,
-        expectedAt: row.expectedAt ? new Date(row.expectedAt).toISOString() : null,
-        routedCategoryCode: row.routedCategoryCode,
-        infoRequested: row.infoRequested,
-        mergedIntoReference: row.mergedIntoReference,
-        lastResidentNote: row.lastResidentNote,
-      },
-      {
-        type: event.type,
-        status: p.status,
-        unitName: p.unitName,
-        taskRole: p.taskRole,
-        categoryCode: p.categoryCode,
-        resolveBy: p.resolveBy,
-        residentVisible: p.residentVisible,
-        residentNote: p.residentNote,
-        mergedIntoReference: p.mergedIntoReference,
-        at: p.at,
-      },
-    );
-    await this.reports.saveView(m, p.caseId, view);
-    if (entry) await this.reports.appendTimeline(m, p.caseId, entry, event.eventId);
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { queryPrepared } from '@app/platform';
 import type { CaseStatus, Channel, LocationDto, MediaRefDto, ReporterDto } from '@app/contracts';
-import { hashTrackingToken, ResidentView, TimelineEntry, tokenMatchesAny } from '../domain';
+import { hashTrackingToken, ResidentViewPatch, TimelineEntry, tokenMatchesAny } from '../domain';
 
 /** A report row as intake keeps it (the report itself and the resident read model). */
 export interface ReportRow {
@@ -76,93 +77,84 @@ export class ReportsRepository {
     await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`intake:duplicate:${key}`]);
   }
 
-  async findOpenDuplicate(
+  /**
+   * ONE statement for a new report: with `duplicate` (the caller holds the duplicate-key lock),
+   * looks for the earliest open case of the same category at the same place since `since`; if
+   * there is one, adds the report to it as co-report `coReportId`, otherwise (and always without
+   * `duplicate`) inserts the report with its first timeline entry. Answers the open case it was
+   * attached to, if any. (The lock stays a statement of its own: a statement's snapshot is taken
+   * before it waits for a lock, so the search must start after the lock is held.)
+   */
+  async insertReportOrCoReport(
     m: EntityManager,
-    categoryCode: string,
-    locationKey: string,
-    since: Date,
+    r: NewReportRow,
+    first: TimelineEntry,
+    duplicate?: { categoryCode: string; locationKey: string; since: Date; coReportId: string },
   ): Promise<{ caseId: string; reference: string; status: CaseStatus } | undefined> {
-    const [row] = (await m.query(
-      `SELECT case_id AS "caseId", reference, status FROM intake.reports
-        WHERE location_key = $1 AND COALESCE(routed_category_code, category_code) = $2
-          AND status NOT IN ('closed', 'cancelled', 'merged') AND reported_at >= $3
-        ORDER BY reported_at LIMIT 1`,
-      [locationKey, categoryCode, since],
-    )) as { caseId: string; reference: string; status: CaseStatus }[];
-    return row;
-  }
-
-  async insertReport(m: EntityManager, r: NewReportRow): Promise<void> {
-    await m.query(
-      `INSERT INTO intake.reports (case_id, reference, channel, description, category_code, location, grid_code,
-         building_code, address_text, lat, lng, location_key, reporter, reporter_confidential, media, grid_worker_id,
-         attributes, open311_client_id, tracking_token_hash, reported_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16, $17::jsonb, $18, $19, $20, $20)`,
-      [
-        r.caseId,
-        r.reference,
-        r.channel,
-        r.description,
-        r.categoryCode ?? null,
-        JSON.stringify(r.location),
-        r.location.gridCode ?? null,
-        r.location.buildingCode ?? null,
-        r.location.addressText ?? null,
-        r.location.lat ?? null,
-        r.location.lng ?? null,
-        r.locationKey ?? null,
-        JSON.stringify(r.reporter),
-        r.reporter.confidential,
-        JSON.stringify(r.media),
-        r.gridWorkerId ?? null,
-        r.attributes ? JSON.stringify(r.attributes) : null,
-        r.open311ClientId ?? null,
-        r.trackingTokenHash,
-        r.reportedAt,
-      ],
+    const params: unknown[] = [
+      r.caseId,
+      r.reference,
+      r.channel,
+      r.description,
+      r.categoryCode ?? null,
+      JSON.stringify(r.location),
+      r.location.gridCode ?? null,
+      r.location.buildingCode ?? null,
+      r.location.addressText ?? null,
+      r.location.lat ?? null,
+      r.location.lng ?? null,
+      r.locationKey ?? null,
+      JSON.stringify(r.reporter),
+      r.reporter.confidential,
+      JSON.stringify(r.media),
+      r.gridWorkerId ?? null,
+      r.attributes ? JSON.stringify(r.attributes) : null,
+      r.open311ClientId ?? null,
+      r.trackingTokenHash,
+      r.reportedAt,
+      first.type,
+      first.status,
+      first.note ?? null,
+      first.at,
+    ];
+    const report = `INSERT INTO intake.reports (case_id, reference, channel, description, category_code, location,
+         grid_code, building_code, address_text, lat, lng, location_key, reporter, reporter_confidential, media,
+         grid_worker_id, attributes, open311_client_id, tracking_token_hash, reported_at, updated_at)
+       SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, $9::text,
+         $10::float8, $11::float8, $12::text, $13::jsonb, $14::boolean, $15::jsonb, $16::text, $17::jsonb,
+         $18::uuid, $19::bytea, $20::timestamptz, $20::timestamptz`;
+    const timeline = `INSERT INTO intake.timeline (case_id, type, status, note, at)
+       SELECT case_id, $21::text, $22::text, $23::text, $24::timestamptz FROM r`;
+    if (!duplicate) {
+      await queryPrepared(
+        m,
+        'intake.report-insert.v1',
+        `WITH r AS (${report} RETURNING case_id) ${timeline}`,
+        params,
+      );
+      return undefined;
+    }
+    const [open] = await queryPrepared<{ caseId: string; reference: string; status: CaseStatus }>(
+      m,
+      'intake.report-insert-or-co-report.v1',
+      `WITH dup AS (
+         SELECT case_id, reference, status FROM intake.reports
+          WHERE location_key = $25 AND COALESCE(routed_category_code, category_code) = $26
+            AND status NOT IN ('closed', 'cancelled', 'merged') AND reported_at >= $27
+          ORDER BY reported_at LIMIT 1
+       ), co AS (
+         INSERT INTO intake.co_reports (id, case_id, channel, description, reporter, media, tracking_token_hash,
+           reported_at)
+         SELECT $28::uuid, case_id, $3::text, $4::text, $13::jsonb, $15::jsonb, $19::bytea, $20::timestamptz FROM dup
+       ), r AS (
+         ${report} WHERE NOT EXISTS (SELECT 1 FROM dup) RETURNING case_id
+       ), t AS (
+         ${timeline}
+       )
+       SELECT case_id AS "caseId", reference, status FROM dup`,
+      [...params, duplicate.locationKey, duplicate.categoryCode, duplicate.since, duplicate.coReportId],
     );
-  }
-
-  async insertCoReport(
-    m: EntityManager,
-    r: {
-      id: string;
-      caseId: string;
-      channel: Channel;
-      description: string;
-      reporter: ReporterDto;
-      media: MediaRefDto[];
-      trackingTokenHash: Buffer;
-      reportedAt: Date;
-    },
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO intake.co_reports (id, case_id, channel, description, reporter, media, tracking_token_hash, reported_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8)`,
-      [
-        r.id,
-        r.caseId,
-        r.channel,
-        r.description,
-        JSON.stringify(r.reporter),
-        JSON.stringify(r.media),
-        r.trackingTokenHash,
-        r.reportedAt,
-      ],
-    );
-  }
-
-  async appendTimeline(
-    m: EntityManager,
-    caseId: string,
-    entry: TimelineEntry,
-    eventId?: string,
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO intake.timeline (case_id, event_id, type, status, note, at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [caseId, eventId ?? null, entry.type, entry.status, entry.note ?? null, entry.at],
-    );
+    return open;
   }
 
   async timeline(caseId: string): Promise<TimelineEntry[]> {
@@ -176,14 +168,6 @@ export class ReportsRepository {
       ...(r.note ? { note: r.note } : {}),
       at: r.at.toISOString(),
     }));
-  }
-
-  async byCaseIdForUpdate(m: EntityManager, caseId: string): Promise<ReportRow | undefined> {
-    const [row] = (await m.query(
-      `SELECT ${REPORT_COLUMNS} FROM intake.reports WHERE case_id = $1 FOR UPDATE`,
-      [caseId],
-    )) as ReportRow[];
-    return row;
   }
 
   async byReference(reference: string, m?: EntityManager): Promise<ReportRow | undefined> {
@@ -235,22 +219,52 @@ export class ReportsRepository {
     return row?.reference;
   }
 
-  async saveView(m: EntityManager, caseId: string, v: ResidentView): Promise<void> {
-    await m.query(
-      `UPDATE intake.reports SET status = $2, unit_name = $3, expected_at = $4, routed_category_code = $5,
-         info_requested = $6, merged_into_reference = $7, last_resident_note = $8, updated_at = now()
-       WHERE case_id = $1`,
+  /**
+   * Applies a lifecycle change to the resident's view and appends its timeline entry, in ONE
+   * statement: fields the patch leaves out keep their value (under the UPDATE's row lock), and the
+   * entry is added only when the report exists. Answers whether intake knows the case.
+   */
+  async applyLifecyclePatch(
+    m: EntityManager,
+    caseId: string,
+    v: ResidentViewPatch,
+    entry: TimelineEntry | undefined,
+    eventId: string,
+  ): Promise<boolean> {
+    const rows = await queryPrepared(
+      m,
+      'intake.resident-view-apply.v1',
+      `WITH r AS (
+         UPDATE intake.reports SET status = $2::text, unit_name = COALESCE($3::text, unit_name),
+           expected_at = COALESCE($4::timestamptz, expected_at),
+           routed_category_code = COALESCE($5::text, routed_category_code),
+           info_requested = COALESCE($6::boolean, info_requested),
+           merged_into_reference = COALESCE($7::text, merged_into_reference),
+           last_resident_note = COALESCE($8::text, last_resident_note), updated_at = now()
+         WHERE case_id = $1::uuid RETURNING case_id
+       ), t AS (
+         INSERT INTO intake.timeline (case_id, event_id, type, status, note, at)
+         SELECT case_id, $9::uuid, $10::text, $11::text, $12::text, $13::timestamptz FROM r WHERE $10::text IS NOT NULL
+         ON CONFLICT (event_id) DO NOTHING
+       )
+       SELECT case_id FROM r`,
       [
         caseId,
         v.status,
         v.unitName ?? null,
         v.expectedAt ?? null,
         v.routedCategoryCode ?? null,
-        v.infoRequested,
+        v.infoRequested ?? null,
         v.mergedIntoReference ?? null,
         v.lastResidentNote ?? null,
+        eventId,
+        entry?.type ?? null,
+        entry?.status ?? null,
+        entry?.note ?? null,
+        entry?.at ?? null,
       ],
     );
+    return rows.length > 0;
   }
 
   async setInfoRequested(m: EntityManager, caseId: string, value: boolean): Promise<void> {
