@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource, EntityManager, MixedList, EntitySchema } from 'typeorm';
 import type { PlatformConfig } from './config';
 
@@ -20,6 +22,7 @@ export function createDataSource(
     migrationsRun: false,
     applicationName: config.service,
     extra: {
+      Client: AutoPreparingClient,
       max: poolSize,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30000,
@@ -70,4 +73,65 @@ export async function queryPrepared<T = unknown>(
   const client = (await runner.connect()) as PgClient;
   const r = await client.query({ name, text, values });
   return r.rows as T[];
+}
+
+/** How often a statement text must have run in this process before it is prepared. */
+const PREPARE_AFTER = 3;
+/** Texts counted per process, and statements prepared per connection, at most. */
+const MAX_COUNTED_TEXTS = 5000;
+const MAX_PREPARED_PER_CONNECTION = 300;
+/** Statement text → times run so far, or its prepared-statement name once it has run enough. */
+const seen = new Map<string, number | string>();
+const neverPrepare = new Set<string>();
+
+/**
+ * A pg client that turns a parameterised statement it has seen run a few times into a named
+ * prepared statement (as the Postgres JDBC driver does with its prepareThreshold): Postgres
+ * then parses it once per connection and may reuse a generic plan instead of planning every
+ * call. The name is a hash of the text, so one text is one statement. Statements with no
+ * parameters, and any statement after a connection holds MAX_PREPARED_PER_CONNECTION, run as
+ * before. A statement whose cached plan went stale after a schema change ("cached plan must
+ * not change result type") fails once and then runs unprepared.
+ */
+export class AutoPreparingClient extends Client {
+  private prepared = 0;
+
+  override query(...args: unknown[]): never {
+    const [text, values, callback] = args;
+    if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined) {
+      const name = this.statementName(text);
+      if (name) {
+        const run = super.query({ name, text, values }) as unknown as Promise<unknown>;
+        return run.catch((err: unknown) => {
+          if ((err as { code?: string }).code === '0A000') neverPrepare.add(text);
+          throw err;
+        }) as never;
+      }
+    }
+    return (super.query as (...a: unknown[]) => unknown)(...args) as never;
+  }
+
+  private statementName(text: string): string | undefined {
+    if (neverPrepare.has(text)) return undefined;
+    const known = seen.get(text);
+    let name: string;
+    if (typeof known === 'string') name = known;
+    else {
+      const n = (known ?? 0) + 1;
+      if (seen.size >= MAX_COUNTED_TEXTS && known === undefined) return undefined;
+      if (n <= PREPARE_AFTER) {
+        seen.set(text, n);
+        return undefined;
+      }
+      name = `s${createHash('sha1').update(text).digest('base64url')}`;
+      seen.set(text, name);
+    }
+    const parsed = (this as unknown as { connection: { parsedStatements: Record<string, string> } })
+      .connection.parsedStatements;
+    if (parsed[name] === undefined) {
+      if (this.prepared >= MAX_PREPARED_PER_CONNECTION) return undefined;
+      this.prepared++;
+    }
+    return name;
+  }
 }
