@@ -13,7 +13,12 @@ describe('auto-prepared statements (real Postgres)', () => {
 
   beforeAll(async () => {
     ns = await createTestNamespace({ label: 'prepare' });
-    ds = createDataSource({ databaseUrl: ns.databaseUrl, schema: 'public', service: 'prepare-test' }, [], [], 1);
+    ds = createDataSource(
+      { databaseUrl: ns.databaseUrl, schema: 'public', service: 'prepare-test' },
+      [],
+      [],
+      1,
+    );
     await ds.initialize();
     await ds.query(`CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL)`);
     await ds.query(`INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 50) g`);
@@ -24,7 +29,9 @@ describe('auto-prepared statements (real Postgres)', () => {
     await ns?.cleanup();
   });
 
-  const preparedHere = async (): Promise<{ statement: string; generic_plans: string; custom_plans: string }[]> =>
+  const preparedHere = async (): Promise<
+    { statement: string; generic_plans: string; custom_plans: string }[]
+  > =>
     (await ds.query(
       `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM items%'`,
     )) as { statement: string; generic_plans: string; custom_plans: string }[];

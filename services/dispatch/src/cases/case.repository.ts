@@ -116,7 +116,7 @@ const WRITE_SQL = `WITH case_row AS (
       resolve_by = COALESCE(x.resolve_by, t.resolve_by)
     FROM jsonb_to_recordset($14::jsonb) AS x(task_id uuid, status text, accepted_at timestamptz, ended_at timestamptz,
       updated_at timestamptz, status_changed boolean, accept_by timestamptz, resolve_by timestamptz)
-    WHERE t.task_id = x.task_id
+    WHERE t.task_id = ANY($19::uuid[]) AND t.task_id = x.task_id
   ), new_slas AS (
     INSERT INTO ${S}.task_sla (task_id, case_id, policy_id, sla, accept_by, accept_warn_at, resolve_by, resolve_warn_at,
       next_timer_at, next_timer, updated_at)
@@ -128,11 +128,11 @@ const WRITE_SQL = `WITH case_row AS (
       accept_warn_at = x.accept_warn_at, resolve_by = x.resolve_by, resolve_warn_at = x.resolve_warn_at,
       next_timer_at = x.next_timer_at, next_timer = x.next_timer, updated_at = x.updated_at
     FROM jsonb_to_recordset($16::jsonb) AS x(${SLA_COLS})
-    WHERE s.task_id = x.task_id
+    WHERE s.task_id = ANY($20::uuid[]) AND s.task_id = x.task_id
   ), settled AS (
     UPDATE ${S}.sla_breaches b SET resolved_at = x.at, resolution = x.how
     FROM jsonb_to_recordset($17::jsonb) AS x(task_id uuid, deadline text, how text, at timestamptz)
-    WHERE b.task_id = x.task_id AND b.deadline = x.deadline AND b.resolved_at IS NULL
+    WHERE b.task_id = ANY($21::uuid[]) AND b.task_id = x.task_id AND b.deadline = x.deadline AND b.resolved_at IS NULL
   ), timeline AS (
     INSERT INTO ${S}.timeline (case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note,
       resident_note, data)
@@ -255,6 +255,11 @@ export class CaseRepository {
       JSON.stringify(parts.changedSlas),
       JSON.stringify(parts.settledBreaches),
       JSON.stringify(parts.timeline),
+      // The same keys as arrays: the row-set functions give the planner no row estimate, so
+      // without an indexable condition it may pick a sequential scan (and keep it in the plan cache).
+      parts.changedTasks.map((t) => t.task_id),
+      parts.changedSlas.map((t) => t.task_id),
+      parts.settledBreaches.map((b) => b.task_id),
     ]);
   }
 
