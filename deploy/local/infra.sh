@@ -495,6 +495,9 @@ synchronous_commit = on
 full_page_writes = on
 # Fewer forced checkpoints during load tests.
 max_wal_size = 2GB
+# Busy, fast-growing tables: analyze them often enough that cached plans (the services prepare
+# hot statements) are re-planned while a fresh database fills up, and keep dead rows in check.
+autovacuum_naptime = 10s
 # Per-statement time and calls (CREATE EXTENSION pg_stat_statements; the bench reads it).
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = 'top'
