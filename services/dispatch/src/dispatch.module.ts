@@ -3,7 +3,7 @@ import { PlatformModule } from '@app/platform';
 import { AuthModule } from './auth';
 import { AutoCloseWorker } from './auto-close';
 import { CaseRoutingHandler, CaseRoutingKafkaConsumer } from './case-routing';
-import { CaseRepository, CaseViews, CaseWorkflow, MutationRunner } from './cases';
+import { CaseEventsPublisher, CaseRepository, CaseViews, CaseWorkflow, MutationRunner } from './cases';
 import { CenterCasesHandler, CenterCasesHttpController } from './center-cases';
 import { DISPATCH_MIGRATIONS } from './migrations';
 import { OpsModule } from './ops';
@@ -34,6 +34,7 @@ export const DISPATCH_DEFAULT_PORT = 3003;
   ],
   controllers: [PartnerTasksHttpController, CenterCasesHttpController, SlaCenterHttpController],
   providers: [
+    CaseEventsPublisher,
     CaseRepository,
     CaseWorkflow,
     CaseViews,

@@ -123,7 +123,8 @@ describe('ops page: a breach appears on the live board and the case shows its ti
       support: [],
       slaPolicy: {
         policyId: 'default',
-        acceptWithinSeconds: 1800,
+        // Accept within 2 s, around the clock: dispatch's own SLA scanner breaches it for real.
+        acceptWithinSeconds: 2,
         resolveWithinSeconds: 86400,
         warnAtFraction: 0.8,
         calendar: { kind: '24x7' },
@@ -141,31 +142,9 @@ describe('ops page: a breach appears on the live board and the case shows its ti
       });
     await send(Topic.CaseRouted, routed);
 
-    // Dispatch assigns the task itself; the SLA scanner is not part of this test, so the breach
-    // is produced here, for the task dispatch created (or a task of our own if it did not).
-    const assigned = await lifecycle
-      .waitForEvent((e) => e.caseId === caseId && e.type === 'case.assigned', 15_000)
-      .catch(() => undefined);
-    const taskId = assigned?.payload.taskId ?? randomUUID();
-    const dueAt = new Date(Date.now() - 5 * 60_000).toISOString();
-    await send(
-      Topic.CaseLifecycle,
-      envelope<CaseLifecyclePayload>('case.sla-breached', caseId, {
-        caseId,
-        reference,
-        status: 'assigned',
-        priority: 'high',
-        taskId,
-        taskRole: 'lead',
-        ...unit,
-        actorKind: 'system',
-        residentVisible: false,
-        deadline: 'accept',
-        dueAt,
-        lateBySeconds: 300,
-        at: new Date().toISOString(),
-      } as CaseLifecyclePayload),
-    );
+    // Dispatch assigns the task, nobody accepts it, and its SLA scanner records the breach: the
+    // board learns it from the projection dispatch writes in the same transaction.
+    await lifecycle.waitForEvent((e) => e.caseId === caseId && e.type === 'case.sla-breached', 20_000);
 
     const row = page.locator('#breach-board tr.breach-row', { hasText: reference });
     await row.waitFor({ timeout: 30_000 });

@@ -34,6 +34,7 @@ describe('ops projection: one statement per event, applied once', () => {
     timezone: 'Asia/Shanghai',
     points: { onTime: 10, breach: -5 },
     streamRefreshMs: 1000,
+    fromKafka: false,
   });
 
   beforeAll(async () => {

@@ -150,6 +150,8 @@ describe('ops API: every query against seeded data with known answers', () => {
     ns.apply();
     process.env.SEED_DEMO_STAFF = 'true';
     process.env.OPS_STREAM_REFRESH_MS = '300';
+    // The 'ops' consumer is the rebuild path (OPS_FROM_KAFKA): the last test feeds the model through it.
+    process.env.OPS_FROM_KAFKA = 'true';
     app = await startDispatch({ port: 0 });
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const login = await fetch(`${base}/center/v1/auth/login`, {

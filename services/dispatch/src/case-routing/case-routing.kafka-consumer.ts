@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { CaseRoutedPayload, CaseTriageRequiredPayload, Topic } from '@app/contracts';
+import { CaseRoutedPayload, CaseTriageRequiredPayload, EventEnvelope, Topic } from '@app/contracts';
 import { MessagingService } from '@app/platform';
+import { CaseEventsPublisher } from '../cases';
 import { CaseRoutingHandler } from './case-routing.handler';
 
 /** case.routed.v1 and case.triage-required.v1 → the routing handler, in the inbox transaction. */
@@ -9,6 +10,7 @@ export class CaseRoutingKafkaConsumer implements OnModuleInit {
   constructor(
     private readonly messaging: MessagingService,
     private readonly handler: CaseRoutingHandler,
+    private readonly events: CaseEventsPublisher,
   ) {}
 
   onModuleInit(): void {
@@ -19,6 +21,12 @@ export class CaseRoutingKafkaConsumer implements OnModuleInit {
         if (meta.topic === Topic.CaseRouted)
           await this.handler.routed(manager, event.payload as CaseRoutedPayload);
         else await this.handler.triageRequired(manager, event.payload as CaseTriageRequiredPayload);
+        // The ops read model learns routing's answer in the same transaction.
+        await this.events.projectRouting(
+          manager,
+          meta.topic as Topic,
+          event as EventEnvelope<CaseRoutedPayload | CaseTriageRequiredPayload>,
+        );
       },
     });
   }

@@ -2,7 +2,6 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CaseReturnedPayload, SlaPolicyDto, Topic } from '@app/contracts';
 import type { NewEvent } from '@app/messaging';
-import { MessagingService } from '@app/platform';
 import {
   CaseCommand,
   CaseDomainEvent,
@@ -22,6 +21,7 @@ import { DISPATCH_CONFIG, DispatchConfig, S } from '../dispatch.config';
 import { settledBreaches } from '../sla/sla-records';
 import { SlaWake } from '../sla/sla-wake';
 import { decodeSlaState } from './case-codec';
+import { CaseEventsPublisher } from './case-events.publisher';
 import { CaseRepository, CaseWriteParts, LoadedCase, SlaRowWrite, TimelineRowWrite } from './case.repository';
 import { DEFAULT_SLA_POLICY } from './default-sla-policy';
 import { casesAssigned, casesClosed, tasksReturned } from './dispatch.metrics';
@@ -53,7 +53,7 @@ const ENDED = new Set(['resolved', 'returned', 'released', 'cancelled']);
 export class CaseWorkflow {
   constructor(
     private readonly cases: CaseRepository,
-    private readonly messaging: MessagingService,
+    private readonly events: CaseEventsPublisher,
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
     @Optional() private readonly slaWake?: SlaWake,
   ) {}
@@ -85,7 +85,7 @@ export class CaseWorkflow {
     for (const sla of parts.newSlas.concat(parts.changedSlas)) {
       if (sla.next_timer_at) this.slaWake?.timerAt(sla.next_timer_at);
     }
-    await this.messaging.publish(manager, this.outboxEvents(loaded, state, events, slas));
+    await this.events.publish(manager, this.outboxEvents(loaded, state, events, slas));
     this.count(events);
     return { state, events };
   }

@@ -4,3 +4,4 @@ export * from './lifecycle.mapper';
 export * from './default-sla-policy';
 export * from './case-views';
 export * from './mutation-runner';
+export * from './case-events.publisher';

@@ -8,6 +8,13 @@ export interface OpsConfig {
   timezone: string;
   /** How often the live board is recomputed while someone watches it (ms). */
   streamRefreshMs: number;
+  /**
+   * Also feed the read model from Kafka (consumer group 'ops'): to rebuild it from the topics'
+   * retention after a reset, or to run the ops API apart from the case writer. Off by default:
+   * dispatch projects each event in the transaction that appends it, and the projection is
+   * idempotent by event id, so both at once are harmless.
+   */
+  fromKafka: boolean;
 }
 
 export const OPS_CONFIG = Symbol('OPS_CONFIG');
@@ -19,5 +26,6 @@ export function loadOpsConfig(env: NodeJS.ProcessEnv = process.env): OpsConfig {
     points: { onTime: intEnv(env, 'OPS_POINTS_ON_TIME', 10), breach: intEnv(env, 'OPS_POINTS_BREACH', -5) },
     timezone,
     streamRefreshMs: intEnv(env, 'OPS_STREAM_REFRESH_MS', 2000),
+    fromKafka: (env.OPS_FROM_KAFKA ?? 'false').trim().toLowerCase() === 'true',
   };
 }

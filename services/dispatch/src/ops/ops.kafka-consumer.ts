@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import {
   CaseLifecyclePayload,
   CaseRoutedPayload,
@@ -7,12 +7,14 @@ import {
   Topic,
 } from '@app/contracts';
 import { MessagingService } from '@app/platform';
+import { OPS_CONFIG, OpsConfig } from './ops.config';
 import { OpsProjection } from './ops.projection';
 import { OpsStream } from './ops.stream';
 
 /**
- * The ops read model's own consumer group ('ops'), decoupled from the case tables: routing's
- * answers and every lifecycle change, applied in the inbox transaction.
+ * The ops read model's own consumer group ('ops'): routing's answers and every lifecycle change,
+ * applied in the inbox transaction. Only with OPS_FROM_KAFKA=true (rebuilds, or the ops API in a
+ * process of its own); normally dispatch projects inline (CaseEventsPublisher).
  */
 @Injectable()
 export class OpsKafkaConsumer implements OnModuleInit {
@@ -20,9 +22,11 @@ export class OpsKafkaConsumer implements OnModuleInit {
     private readonly messaging: MessagingService,
     private readonly projection: OpsProjection,
     private readonly stream: OpsStream,
+    @Inject(OPS_CONFIG) private readonly config: OpsConfig,
   ) {}
 
   onModuleInit(): void {
+    if (!this.config.fromKafka) return;
     this.messaging.consume({
       name: 'ops',
       topics: [Topic.CaseRouted, Topic.CaseTriageRequired, Topic.CaseLifecycle],

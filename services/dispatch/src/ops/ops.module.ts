@@ -9,7 +9,7 @@ import { OpsStream } from './ops.stream';
 import { OpsWebController } from './ops.web.controller';
 
 /**
- * Ops monitoring: the event-fed read model (consumer 'ops'), the /ops/v1 API and live stream
+ * Ops monitoring: the event-fed read model (projected inline by dispatch, or by consumer 'ops'), the /ops/v1 API and live stream
  * behind the staff login, and the /ops web page.
  */
 @Module({
@@ -22,6 +22,6 @@ import { OpsWebController } from './ops.web.controller';
     OpsStream,
     OpsKafkaConsumer,
   ],
-  exports: [OpsQueries, OpsProjection],
+  exports: [OpsQueries, OpsProjection, OpsStream],
 })
 export class OpsModule {}

@@ -9,9 +9,8 @@ import {
   Topic,
   ValidationFailedError,
 } from '@app/contracts';
-import { MessagingService } from '@app/platform';
 import { slaView } from '../domain';
-import { CaseRepository, MutationRunner } from '../cases';
+import { CaseEventsPublisher, CaseRepository, MutationRunner } from '../cases';
 import { decodeSlaState } from '../cases/case-codec';
 import type { StaffPrincipal } from '../auth';
 import { S } from '../dispatch.config';
@@ -106,7 +105,7 @@ export class SlaCenterHandler {
     private readonly dataSource: DataSource,
     private readonly cases: CaseRepository,
     private readonly runner: MutationRunner,
-    private readonly messaging: MessagingService,
+    private readonly events: CaseEventsPublisher,
   ) {}
 
   /** Open breaches, oldest deadline first, with their escalation steps. */
@@ -284,7 +283,7 @@ export class SlaCenterHandler {
         escalationStep: row.step,
         at: now.toISOString(),
       };
-      await this.messaging.publish(manager, [
+      await this.events.publish(manager, [
         {
           topic: Topic.CaseLifecycle,
           type: 'case.escalation-acknowledged',

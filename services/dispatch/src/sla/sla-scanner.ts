@@ -6,7 +6,7 @@ import type { NewEvent } from '@app/messaging';
 import { JsonLogger, runWithContext } from '@app/observability';
 import { LOGGER, MessagingService } from '@app/platform';
 import { allowedCommands } from '../domain';
-import { CaseRepository, CaseWorkflow } from '../cases';
+import { CaseEventsPublisher, CaseRepository, CaseWorkflow } from '../cases';
 import { decodeSlaState, encodeJson } from '../cases/case-codec';
 import { S } from '../dispatch.config';
 import { SLA_CONFIG, SlaConfig } from './sla.config';
@@ -73,6 +73,7 @@ export class SlaScanner implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly cases: CaseRepository,
     private readonly workflow: CaseWorkflow,
     private readonly messaging: MessagingService,
+    private readonly events: CaseEventsPublisher,
     private readonly wake: SlaWake,
     @Inject(SLA_CONFIG) private readonly config: SlaConfig,
     @Inject(LOGGER) logger: JsonLogger,
@@ -297,7 +298,7 @@ export class SlaScanner implements OnApplicationBootstrap, OnApplicationShutdown
       at: now.toISOString(),
     };
     const event: NewEvent = { topic: Topic.CaseLifecycle, type, key: c.case_id, caseId: c.case_id, payload };
-    await this.messaging.publish(manager, [event]);
+    await this.events.publish(manager, [event]);
 
     slaFireLag.observe(f.lagSeconds);
     if (timer.kind === 'warning') slaWarnings.inc();

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  CaseLifecyclePayload,
+  CaseRoutedPayload,
+  CaseTriageRequiredPayload,
+  EventEnvelope,
+  Topic,
+} from '@app/contracts';
+import type { NewEvent } from '@app/messaging';
+import { MessagingService } from '@app/platform';
+import { OpsProjection, OpsStream } from '../ops';
+
+/**
+ * How dispatch publishes case events: through the outbox, and — in the same transaction — into
+ * the ops read model (an inline projection: one statement per event, idempotent by event id).
+ * Dispatch writes every lifecycle event itself, so its ops model needs no consumer of its own
+ * topic; routing's answers are projected by the consumer that applies them (`projectRouting`).
+ */
+@Injectable()
+export class CaseEventsPublisher {
+  private nudgeTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly messaging: MessagingService,
+    private readonly ops: OpsProjection,
+    private readonly stream: OpsStream,
+  ) {}
+
+  async publish(manager: EntityManager, events: NewEvent[]): Promise<EventEnvelope[]> {
+    const envelopes = await this.messaging.publish(manager, events);
+    let lifecycle = false;
+    for (const [i, e] of events.entries()) {
+      if (e.topic !== Topic.CaseLifecycle) continue;
+      await this.ops.lifecycle(manager, envelopes[i] as unknown as EventEnvelope<CaseLifecyclePayload>);
+      lifecycle = true;
+    }
+    if (lifecycle) this.nudgeBoard();
+    return envelopes;
+  }
+
+  /** Routing's answer, projected in the transaction that applies it to the case. */
+  async projectRouting(
+    manager: EntityManager,
+    topic: Topic,
+    event: EventEnvelope<CaseRoutedPayload | CaseTriageRequiredPayload>,
+  ): Promise<void> {
+    if (topic === Topic.CaseRouted) await this.ops.routed(manager, event as EventEnvelope<CaseRoutedPayload>);
+    else if (topic === Topic.CaseTriageRequired)
+      await this.ops.triageRequired(manager, event as EventEnvelope<CaseTriageRequiredPayload>);
+  }
+
+  /** The live board refreshes shortly after (the commit is the caller's; its periodic refresh backs this up). */
+  private nudgeBoard(): void {
+    if (this.nudgeTimer) return;
+    this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = undefined;
+      this.stream.nudge();
+    }, 100);
+    this.nudgeTimer.unref();
+  }
+}
