@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { CaseRoutedPayload, CaseTriageRequiredPayload, EventEnvelope, Topic } from '@app/contracts';
+import { CaseRoutedPayload, CaseTriageRequiredPayload, Topic } from '@app/contracts';
 import { MessagingService } from '@app/platform';
 import { CaseEventsPublisher } from '../cases';
 import { CaseRoutingHandler } from './case-routing.handler';
@@ -22,11 +22,7 @@ export class CaseRoutingKafkaConsumer implements OnModuleInit {
           await this.handler.routed(manager, event.payload as CaseRoutedPayload);
         else await this.handler.triageRequired(manager, event.payload as CaseTriageRequiredPayload);
         // The ops read model learns routing's answer in the same transaction.
-        await this.events.projectRouting(
-          manager,
-          meta.topic as Topic,
-          event as EventEnvelope<CaseRoutedPayload | CaseTriageRequiredPayload>,
-        );
+        await this.events.projectRouting(manager, meta.topic as Topic, event);
       },
     });
   }

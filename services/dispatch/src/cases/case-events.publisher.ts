@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import {
-  CaseLifecyclePayload,
-  CaseRoutedPayload,
-  CaseTriageRequiredPayload,
-  EventEnvelope,
-  Topic,
-} from '@app/contracts';
+import { EventEnvelope, Topic } from '@app/contracts';
 import type { NewEvent } from '@app/messaging';
 import { MessagingService } from '@app/platform';
 import { OpsProjection, OpsStream } from '../ops';
@@ -32,7 +26,7 @@ export class CaseEventsPublisher {
     let lifecycle = false;
     for (const [i, e] of events.entries()) {
       if (e.topic !== Topic.CaseLifecycle) continue;
-      await this.ops.lifecycle(manager, envelopes[i] as unknown as EventEnvelope<CaseLifecyclePayload>);
+      await this.ops.apply(manager, e.topic, envelopes[i]);
       lifecycle = true;
     }
     if (lifecycle) this.nudgeBoard();
@@ -40,14 +34,8 @@ export class CaseEventsPublisher {
   }
 
   /** Routing's answer, projected in the transaction that applies it to the case. */
-  async projectRouting(
-    manager: EntityManager,
-    topic: Topic,
-    event: EventEnvelope<CaseRoutedPayload | CaseTriageRequiredPayload>,
-  ): Promise<void> {
-    if (topic === Topic.CaseRouted) await this.ops.routed(manager, event as EventEnvelope<CaseRoutedPayload>);
-    else if (topic === Topic.CaseTriageRequired)
-      await this.ops.triageRequired(manager, event as EventEnvelope<CaseTriageRequiredPayload>);
+  projectRouting(manager: EntityManager, topic: Topic, event: EventEnvelope<unknown>): Promise<void> {
+    return this.ops.apply(manager, topic, event);
   }
 
   /** The live board refreshes shortly after (the commit is the caller's; its periodic refresh backs this up). */

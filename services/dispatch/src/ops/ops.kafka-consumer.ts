@@ -1,11 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import {
-  CaseLifecyclePayload,
-  CaseRoutedPayload,
-  CaseTriageRequiredPayload,
-  EventEnvelope,
-  Topic,
-} from '@app/contracts';
+import { Topic } from '@app/contracts';
 import { MessagingService } from '@app/platform';
 import { OPS_CONFIG, OpsConfig } from './ops.config';
 import { OpsProjection } from './ops.projection';
@@ -30,13 +24,7 @@ export class OpsKafkaConsumer implements OnModuleInit {
     this.messaging.consume({
       name: 'ops',
       topics: [Topic.CaseRouted, Topic.CaseTriageRequired, Topic.CaseLifecycle],
-      handle: async (event, manager, meta) => {
-        if (meta.topic === Topic.CaseRouted)
-          await this.projection.routed(manager, event as EventEnvelope<CaseRoutedPayload>);
-        else if (meta.topic === Topic.CaseTriageRequired)
-          await this.projection.triageRequired(manager, event as EventEnvelope<CaseTriageRequiredPayload>);
-        else await this.projection.lifecycle(manager, event as EventEnvelope<CaseLifecyclePayload>);
-      },
+      handle: (event, manager, meta) => this.projection.apply(manager, meta.topic as Topic, event),
       afterCommit: () => this.stream.nudge(),
     });
   }

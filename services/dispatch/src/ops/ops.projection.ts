@@ -7,6 +7,7 @@ import {
   CaseTriageRequiredPayload,
   EventEnvelope,
   ReportSnapshot,
+  Topic,
 } from '@app/contracts';
 import { queryPrepared } from '@app/platform';
 import { isOpenStatus, STATUS_RANK } from './ops-model';
@@ -72,6 +73,14 @@ const CLOSING_TYPES = new Set(['case.accepted', 'case.resolved', 'case.returned'
 @Injectable()
 export class OpsProjection {
   constructor(@Inject(OPS_CONFIG) private readonly config: OpsConfig) {}
+
+  /** One event of any of the three topics the model is fed from. */
+  async apply(m: EntityManager, topic: Topic, e: EventEnvelope<unknown>): Promise<void> {
+    if (topic === Topic.CaseRouted) await this.routed(m, e as EventEnvelope<CaseRoutedPayload>);
+    else if (topic === Topic.CaseTriageRequired)
+      await this.triageRequired(m, e as EventEnvelope<CaseTriageRequiredPayload>);
+    else if (topic === Topic.CaseLifecycle) await this.lifecycle(m, e as EventEnvelope<CaseLifecyclePayload>);
+  }
 
   async routed(m: EntityManager, e: EventEnvelope<CaseRoutedPayload>): Promise<void> {
     const p = e.payload;
