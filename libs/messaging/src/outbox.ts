@@ -50,6 +50,22 @@ export class OutboxWriter {
 
   async append(manager: EntityManager, events: NewEvent[]): Promise<EventEnvelope[]> {
     if (events.length === 0) return [];
+    const { sql, params, envelopes } = this.insertStatement(events);
+    await manager.query(sql, params);
+    return envelopes;
+  }
+
+  /**
+   * The outbox INSERT for `events` without running it, its placeholders numbered from
+   * `$<offset + 1>`: for a caller that makes it one more data-modifying CTE of the statement
+   * that writes the state change (one round trip; a single statement is atomic without
+   * BEGIN/COMMIT). `events` must not be empty.
+   */
+  insertStatement(
+    events: NewEvent[],
+    offset = 0,
+  ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
+    if (events.length === 0) throw new Error('insertStatement needs at least one event');
     const ctx = currentContext();
     const now = new Date().toISOString();
     const envelopes: EventEnvelope[] = events.map((e) => {
@@ -71,14 +87,14 @@ export class OutboxWriter {
     const params: unknown[] = [];
     const rows = envelopes.map((env, i) => {
       params.push(env.eventId, events[i].topic, env.key, env.type, JSON.stringify(env));
-      const b = i * 5;
+      const b = offset + i * 5;
       return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
     });
-    await manager.query(
-      `INSERT INTO "${this.schema}".outbox (event_id, topic, message_key, event_type, envelope) VALUES ${rows.join(', ')}`,
+    return {
+      sql: `INSERT INTO "${this.schema}".outbox (event_id, topic, message_key, event_type, envelope) VALUES ${rows.join(', ')}`,
       params,
-    );
-    return envelopes;
+      envelopes,
+    };
   }
 }
 

@@ -56,6 +56,17 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
     return this.writer.append(manager, events);
   }
 
+  /**
+   * The outbox INSERT for `events`, not run: to embed as a CTE in the caller's own statement
+   * (placeholders from `$<offset + 1>`). Call `nudge()` after that statement commits.
+   */
+  outboxStatement(
+    events: NewEvent[],
+    offset = 0,
+  ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
+    return this.writer.insertStatement(events, offset);
+  }
+
   /** Runs `work` in a transaction and publishes what it returns through the outbox, atomically. */
   async transaction<T>(
     work: (manager: EntityManager) => Promise<{ result: T; events: NewEvent[] }>,

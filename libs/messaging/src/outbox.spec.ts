@@ -1,0 +1,55 @@
+import type { EntityManager } from 'typeorm';
+import { Topic } from '@app/contracts';
+import { runWithContext } from '@app/observability';
+import { NewEvent, OutboxWriter } from './outbox';
+
+const event: NewEvent = {
+  topic: Topic.CaseReported,
+  type: 'case.reported',
+  key: '6f1c1b8e-7a3f-4c36-9a55-1d0c4b3f2a10',
+  caseId: '6f1c1b8e-7a3f-4c36-9a55-1d0c4b3f2a10',
+  payload: {
+    caseId: '6f1c1b8e-7a3f-4c36-9a55-1d0c4b3f2a10',
+    reference: 'WL-20261123-000001',
+    channel: 'app',
+    description: '楼下下水道堵了',
+    location: { buildingCode: 'B-0417' },
+    reporter: { anonymous: true, confidential: false },
+    media: [],
+    reportedAt: '2026-11-23T08:00:00.000Z',
+  },
+};
+
+describe('OutboxWriter', () => {
+  const writer = new OutboxWriter('intake', 'intake');
+
+  it('gives the INSERT append runs, placeholders after the caller’s own, for embedding in a CTE', async () => {
+    const ran: { sql: string; params: unknown[] }[] = [];
+    const m = {
+      query: (sql: string, params: unknown[]) => {
+        ran.push({ sql, params });
+        return Promise.resolve([]);
+      },
+    } as unknown as EntityManager;
+    await runWithContext({ correlationId: 'corr-1' }, () => writer.append(m, [event, event]));
+    const st = runWithContext({ correlationId: 'corr-1' }, () => writer.insertStatement([event, event], 24));
+    expect(st.sql).toBe(ran[0].sql.replace(/\$(\d+)/g, (_x, n: string) => `$${Number(n) + 24}`));
+    expect(st.sql).toMatch(/VALUES \(\$25, \$26, \$27, \$28, \$29::jsonb\), \(\$30, .* \$34::jsonb\)$/);
+    expect(st.params).toHaveLength(10);
+    const envelope = JSON.parse(st.params[4] as string) as Record<string, unknown>;
+    expect(envelope).toMatchObject({ type: 'case.reported', correlationId: 'corr-1', producer: 'intake' });
+    expect(envelope.eventId).toBe(st.envelopes[0].eventId);
+    expect(st.params[0]).toBe(st.envelopes[0].eventId);
+  });
+
+  it('refuses an invalid payload outside production (the consumer checks it again in any case)', () => {
+    const bad = { ...event, payload: { ...(event.payload as object), caseId: 'not-a-uuid' } } as NewEvent;
+    expect(() => writer.insertStatement([bad])).toThrow(
+      /refusing to publish invalid case.reported: .*caseId/,
+    );
+  });
+
+  it('needs at least one event', () => {
+    expect(() => writer.insertStatement([])).toThrow(/at least one event/);
+  });
+});
