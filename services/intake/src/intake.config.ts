@@ -4,6 +4,11 @@ import { ConfigError, intEnv } from '@app/platform';
 /** Intake's own settings, read once at boot (a bad value stops the process with its name). */
 export interface IntakeConfig {
   referencePrefix: string;
+  /**
+   * Reference numbers a process reserves per counter update (see ReferenceAllocator). Numbers it
+   * has not handed out when it stops are skipped: references stay unique, not dense.
+   */
+  referenceBlockSize: number;
   duplicateWindowMinutes: number;
   open311DemoApiKey: string;
   /** When set, Open311 requests naming another jurisdiction_id are refused. */
@@ -43,6 +48,7 @@ export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env): IntakeCo
   }
   return {
     referencePrefix,
+    referenceBlockSize: positive(env, 'REFERENCE_BLOCK_SIZE', 50),
     duplicateWindowMinutes: positive(env, 'DUPLICATE_WINDOW_MINUTES', 120),
     open311DemoApiKey: env.OPEN311_DEMO_API_KEY ?? 'open311-demo-key',
     open311JurisdictionId: env.OPEN311_JURISDICTION_ID || undefined,

@@ -4,9 +4,14 @@ export const REFERENCE_TIMEZONE = 'Asia/Shanghai';
 export const REFERENCE_PATTERN = /^[A-Z]{1,8}-\d{8}-\d{6,}$/;
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+/** The last answer per time zone, by UTC minute (zones' offsets are whole minutes: one day per minute). */
+const lastDays = new Map<string, { minute: number; day: string }>();
 
 /** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
 export function localDay(at: Date, timeZone = REFERENCE_TIMEZONE): string {
+  const minute = Math.floor(at.getTime() / 60_000);
+  const last = lastDays.get(timeZone);
+  if (last && last.minute === minute) return last.day;
   let f = dayFormatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
@@ -14,7 +19,9 @@ export function localDay(at: Date, timeZone = REFERENCE_TIMEZONE): string {
   }
   const parts = f.formatToParts(at);
   const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
+  const day = `${get('year')}-${get('month')}-${get('day')}`;
+  lastDays.set(timeZone, { minute, day });
+  return day;
 }
 
 export function formatReference(prefix: string, day: string, sequence: number): string {

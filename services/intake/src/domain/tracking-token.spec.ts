@@ -8,6 +8,12 @@ describe('tracking tokens', () => {
     expect(newTrackingToken()).not.toBe(t);
   });
 
+  it('stay distinct across refills of the random pool', () => {
+    const tokens = Array.from({ length: 300 }, () => newTrackingToken());
+    expect(new Set(tokens).size).toBe(300);
+    expect(tokens.every((t) => /^[A-Za-z0-9_-]{43}$/.test(t))).toBe(true);
+  });
+
   it('match only their own hash', () => {
     const t = newTrackingToken();
     const other = hashTrackingToken(newTrackingToken());

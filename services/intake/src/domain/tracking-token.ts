@@ -1,8 +1,24 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+
+const TOKEN_BYTES = 32;
+/**
+ * Random bytes for 64 tokens, drawn from the CSPRNG at once (one getrandom call instead of one per
+ * report, as crypto.randomUUID caches its entropy); each token's bytes are zeroed once taken.
+ */
+const pool = Buffer.alloc(TOKEN_BYTES * 64);
+let poolOffset = pool.length;
 
 /** A resident's secret tracking token: 32 random bytes, base64url. Only its sha256 is stored. */
 export function newTrackingToken(): string {
-  return randomBytes(32).toString('base64url');
+  if (poolOffset >= pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + TOKEN_BYTES);
+  poolOffset += TOKEN_BYTES;
+  const token = bytes.toString('base64url');
+  bytes.fill(0);
+  return token;
 }
 
 export function hashTrackingToken(token: string): Buffer {

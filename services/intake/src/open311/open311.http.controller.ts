@@ -133,8 +133,7 @@ export class Open311HttpController {
     const f = this.format(format);
     const clientId = res.locals.open311ClientId as string;
     const key = idempotencyKeyOf(req);
-    await this.limits.open311Key(clientId);
-    await this.limits.phone(dto.phone);
+    await this.limits.open311Report(clientId, dto.phone);
     const answer = await this.handler.create(dto, clientId, key);
     sendOpen311(res, f, 201, { root: 'service_requests', child: 'request' }, answer);
   }

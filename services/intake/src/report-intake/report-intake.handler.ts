@@ -12,6 +12,7 @@ import {
   Topic,
   ValidationFailedError,
 } from '@app/contracts';
+import type { NewEvent } from '@app/messaging';
 import { counter, JsonLogger } from '@app/observability';
 import { hashRequest, IdempotencyService, LOGGER, MessagingService, StoredResponse } from '@app/platform';
 import {
@@ -22,11 +23,13 @@ import {
   locationKey,
   newTrackingToken,
   RECEIVED_NOTE,
+  TimelineEntry,
 } from '../domain';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { seal, unseal } from '../shared/answer-seal';
 import { CategoriesRepository } from '../shared/categories.repository';
-import { ReportsRepository } from '../shared/reports.repository';
+import { ReferenceAllocator } from '../shared/reference-allocator';
+import { NEW_REPORT_PARAMS, NewReportRow, ReportsRepository } from '../shared/reports.repository';
 
 const reported = counter('cases_reported_total', 'New cases created from reports', ['channel']);
 const duplicates = counter('duplicates_total', 'Reports attached to an open case as co-reports', ['channel']);
@@ -62,14 +65,18 @@ export interface SubmitOptions {
 }
 
 /**
- * Takes a report: validates the rules the DTO cannot express, then in ONE transaction either
- * attaches it to an open case of the same category and place (co-report, case.co-reported) or
- * creates a case (reference, case.reported), with the Idempotency-Key row in the same
- * transaction. The tracking token is stored as a hash; the stored answer holds it sealed.
+ * Takes a report: validates the rules the DTO cannot express, then atomically either attaches it
+ * to an open case of the same category and place (co-report, case.co-reported) or creates a case
+ * (reference, case.reported), with the Idempotency-Key row in the same transaction when there is
+ * one. A report that cannot be a duplicate (no category or no place to match) and has no
+ * Idempotency-Key is ONE autocommit statement (report, timeline entry and outbox row): no
+ * BEGIN/COMMIT round trips. The tracking token is stored as a hash; a stored (idempotent) answer
+ * holds it sealed.
  */
 @Injectable()
 export class ReportIntakeHandler {
   private readonly log: JsonLogger;
+  private readonly sequences: ReferenceAllocator;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -81,6 +88,10 @@ export class ReportIntakeHandler {
     @Inject(LOGGER) logger: JsonLogger,
   ) {
     this.log = logger.child('report-intake');
+    this.sequences = new ReferenceAllocator(
+      (day, size) => this.reports.reserveSequences(day, size),
+      config.referenceBlockSize,
+    );
   }
 
   async submit(
@@ -88,24 +99,38 @@ export class ReportIntakeHandler {
     options: SubmitOptions = {},
   ): Promise<{ status: number; body: ReportAnswerBody; replayed: boolean }> {
     await this.checkRules(report, options);
-    // The day's reference number is taken before the transaction (see ReportsRepository.nextSequence).
     const at = new Date();
-    const sequence = await this.reports.nextSequence(localDay(at));
+    const day = localDay(at);
+    // The day's number comes from this process's reserved block, before any transaction (see
+    // ReferenceAllocator); an idempotent replay or a co-report leaves it unused.
+    const reference = formatReference(this.config.referencePrefix, day, await this.sequences.next(day));
+    const canBeDuplicate = duplicateKey(report.categoryCode, report.location) !== undefined;
     let outcome: { status: number; body: ReportAnswerBody; replayed: boolean };
+    // The clear tracking token of the report this request wrote (not set for a replay).
+    let freshToken: string | undefined;
     if (options.idempotency) {
       const { scope, key } = options.idempotency;
       const res = await this.idempotency.execute(
         scope,
         key,
         hashRequest(report),
-        (m) => this.apply(m, report, at, sequence),
+        async (m) => {
+          const out = await this.apply(m, report, at, reference, true);
+          freshToken = out.token;
+          return out.answer;
+        },
         () => this.messaging.nudge(),
       );
       outcome = { status: res.status, body: res.body as ReportAnswerBody, replayed: res.replayed };
     } else {
-      const res = await this.dataSource.transaction((m) => this.apply(m, report, at, sequence));
+      // Nothing stores this answer: the token is never sealed. Without a possible duplicate the
+      // report is one statement, atomic by itself; the duplicate check needs a transaction (lock).
+      const out = canBeDuplicate
+        ? await this.dataSource.transaction((m) => this.apply(m, report, at, reference, false))
+        : await this.apply(this.dataSource.manager, report, at, reference, false);
       this.messaging.nudge();
-      outcome = { status: res.status, body: res.body as ReportAnswerBody, replayed: false };
+      freshToken = out.token;
+      outcome = { status: out.answer.status, body: out.answer.body as ReportAnswerBody, replayed: false };
     }
     if (!outcome.replayed) {
       if (outcome.body.duplicateOf) duplicates.inc({ channel: report.channel });
@@ -127,7 +152,10 @@ export class ReportIntakeHandler {
     const body: ReportAnswerBody = {
       caseId: b.caseId,
       reference: b.reference,
-      trackingToken: unseal(this.config.answerKey, b.trackingToken),
+      trackingToken:
+        !outcome.replayed && freshToken !== undefined
+          ? freshToken
+          : unseal(this.config.answerKey, b.trackingToken),
       status: b.status,
       reportedAt: b.reportedAt,
       ...(b.duplicateOf
@@ -170,105 +198,112 @@ export class ReportIntakeHandler {
     }
   }
 
+  /**
+   * Writes the report (or co-report) and its event with `m`: a transaction's manager, or the data
+   * source's manager for a report that cannot be a duplicate (then it is one statement). Answers
+   * the answer to store (with the token sealed when `sealToken`, for an idempotent answer) and
+   * the clear token.
+   */
   private async apply(
     m: EntityManager,
     r: SubmitReport,
     at: Date,
-    sequence: number,
-  ): Promise<StoredResponse> {
+    reference: string,
+    sealToken: boolean,
+  ): Promise<{ answer: StoredResponse; token: string }> {
     const token = newTrackingToken();
     const tokenHash = hashTrackingToken(token);
+    const trackingToken = sealToken ? seal(this.config.answerKey, token) : token;
     const dupKey = duplicateKey(r.categoryCode, r.location);
     const locKey = locationKey(r.location);
     const caseId = randomUUID();
-    const reference = formatReference(this.config.referencePrefix, localDay(at), sequence);
-    let duplicate: { categoryCode: string; locationKey: string; since: Date; coReportId: string } | undefined;
-    if (dupKey && locKey && r.categoryCode) {
-      // Serialises same-category reports at one place, so two at once make exactly one case.
-      await this.reports.lockDuplicateKey(m, dupKey);
-      duplicate = {
-        categoryCode: r.categoryCode,
-        locationKey: locKey,
-        since: new Date(at.getTime() - this.config.duplicateWindowMinutes * 60_000),
-        coReportId: randomUUID(),
-      };
-    }
-    // One statement: the search for an open case of the same key (after the lock), then either the
-    // co-report on it or the new report with its first timeline entry.
-    const open = await this.reports.insertReportOrCoReport(
-      m,
-      {
-        caseId,
-        reference,
-        channel: r.channel,
-        description: r.description,
-        categoryCode: r.categoryCode,
-        location: r.location,
-        locationKey: locKey,
-        reporter: r.reporter,
-        media: r.media,
-        gridWorkerId: r.gridWorkerId,
-        attributes: r.attributes,
-        open311ClientId: r.open311ClientId,
-        trackingTokenHash: tokenHash,
-        reportedAt: at,
-      },
-      { type: 'case.reported', status: 'reported', note: RECEIVED_NOTE, at: at.toISOString() },
-      duplicate,
-    );
-    if (open && duplicate) {
-      const coReportId = duplicate.coReportId;
-      const payload: CaseResidentPayload = {
-        caseId: open.caseId,
-        reference: open.reference,
-        coReportId,
-        reporter: r.reporter,
-        comment: r.description.slice(0, 2000),
-        at: at.toISOString(),
-      };
-      await this.messaging.publish(m, [
-        {
-          topic: Topic.CaseResident,
-          type: 'case.co-reported',
-          key: open.caseId,
-          caseId: open.caseId,
-          payload,
-        },
-      ]);
-      const body: ReportAnswerBody = {
-        caseId: open.caseId,
-        reference: open.reference,
-        trackingToken: seal(this.config.answerKey, token),
-        status: open.status,
-        reportedAt: at.toISOString(),
-        duplicateOf: { caseId: open.caseId, reference: open.reference },
-        coReportId,
-      };
-      return { status: 201, body };
-    }
-    const payload: CaseReportedPayload = {
+    const reportedAt = at.toISOString();
+    const row: NewReportRow = {
       caseId,
       reference,
       channel: r.channel,
       description: r.description,
-      ...(r.categoryCode ? { categoryCode: r.categoryCode } : {}),
+      categoryCode: r.categoryCode,
       location: r.location,
+      locationKey: locKey,
       reporter: r.reporter,
       media: r.media,
-      ...(r.gridWorkerId ? { gridWorkerId: r.gridWorkerId } : {}),
-      reportedAt: at.toISOString(),
-      ...(r.attributes && Object.keys(r.attributes).length ? { attributes: r.attributes } : {}),
+      gridWorkerId: r.gridWorkerId,
+      attributes: r.attributes,
+      open311ClientId: r.open311ClientId,
+      trackingTokenHash: tokenHash,
+      reportedAt: at,
+    };
+    const first: TimelineEntry = {
+      type: 'case.reported',
+      status: 'reported',
+      note: RECEIVED_NOTE,
+      at: reportedAt,
+    };
+    const reportedEvent = (): NewEvent => {
+      const payload: CaseReportedPayload = {
+        caseId,
+        reference,
+        channel: r.channel,
+        description: r.description,
+        ...(r.categoryCode ? { categoryCode: r.categoryCode } : {}),
+        location: r.location,
+        reporter: r.reporter,
+        media: r.media,
+        ...(r.gridWorkerId ? { gridWorkerId: r.gridWorkerId } : {}),
+        reportedAt,
+        ...(r.attributes && Object.keys(r.attributes).length ? { attributes: r.attributes } : {}),
+      };
+      return { topic: Topic.CaseReported, type: 'case.reported', key: caseId, caseId, payload };
+    };
+    const created: ReportAnswerBody = { caseId, reference, trackingToken, status: 'reported', reportedAt };
+    if (!(dupKey && locKey && r.categoryCode)) {
+      // ONE statement: report, first timeline entry and the case.reported outbox row.
+      const outbox = this.messaging.outboxStatement([reportedEvent()], NEW_REPORT_PARAMS);
+      await this.reports.insertReport(m, row, first, outbox);
+      return { answer: { status: 201, body: created }, token };
+    }
+    // Serialises same-category reports at one place, so two at once make exactly one case.
+    await this.reports.lockDuplicateKey(m, dupKey);
+    const coReportId = randomUUID();
+    // One statement: the search for an open case of the same key (after the lock), then either the
+    // co-report on it or the new report with its first timeline entry.
+    const open = await this.reports.insertReportOrCoReport(m, row, first, {
+      categoryCode: r.categoryCode,
+      locationKey: locKey,
+      since: new Date(at.getTime() - this.config.duplicateWindowMinutes * 60_000),
+      coReportId,
+    });
+    if (!open) {
+      await this.messaging.publish(m, [reportedEvent()]);
+      return { answer: { status: 201, body: created }, token };
+    }
+    const payload: CaseResidentPayload = {
+      caseId: open.caseId,
+      reference: open.reference,
+      coReportId,
+      reporter: r.reporter,
+      comment: r.description.slice(0, 2000),
+      at: reportedAt,
     };
     await this.messaging.publish(m, [
-      { topic: Topic.CaseReported, type: 'case.reported', key: caseId, caseId, payload },
+      {
+        topic: Topic.CaseResident,
+        type: 'case.co-reported',
+        key: open.caseId,
+        caseId: open.caseId,
+        payload,
+      },
     ]);
     const body: ReportAnswerBody = {
-      caseId,
-      reference,
-      trackingToken: seal(this.config.answerKey, token),
-      status: 'reported',
-      reportedAt: at.toISOString(),
+      caseId: open.caseId,
+      reference: open.reference,
+      trackingToken,
+      status: open.status,
+      reportedAt,
+      duplicateOf: { caseId: open.caseId, reference: open.reference },
+      coReportId,
     };
-    return { status: 201, body };
+    return { answer: { status: 201, body }, token };
   }
 }

@@ -47,8 +47,7 @@ export class ReportIntakeHttpController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<ReportAnswerBody> {
     const key = idempotencyKeyOf(req);
-    await this.limits.client(clientAddress(req));
-    await this.limits.phone(dto.reporter.phone);
+    await this.limits.report(clientAddress(req), dto.reporter.phone);
     const out = await this.handler.submit(
       compact({
         channel: dto.channel,

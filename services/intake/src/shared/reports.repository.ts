@@ -51,24 +51,64 @@ export interface NewReportRow {
   reportedAt: Date;
 }
 
+/** How many parameters a new report and its first timeline entry take ($1 to $24). */
+export const NEW_REPORT_PARAMS = 24;
+
+const REPORT_INSERT = `INSERT INTO intake.reports (case_id, reference, channel, description, category_code, location,
+         grid_code, building_code, address_text, lat, lng, location_key, reporter, reporter_confidential, media,
+         grid_worker_id, attributes, open311_client_id, tracking_token_hash, reported_at, updated_at)
+       SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, $9::text,
+         $10::float8, $11::float8, $12::text, $13::jsonb, $14::boolean, $15::jsonb, $16::text, $17::jsonb,
+         $18::uuid, $19::bytea, $20::timestamptz, $20::timestamptz`;
+
+const TIMELINE_INSERT = `INSERT INTO intake.timeline (case_id, type, status, note, at)
+       SELECT case_id, $21::text, $22::text, $23::text, $24::timestamptz FROM r`;
+
+function reportParams(r: NewReportRow, first: TimelineEntry): unknown[] {
+  return [
+    r.caseId,
+    r.reference,
+    r.channel,
+    r.description,
+    r.categoryCode ?? null,
+    JSON.stringify(r.location),
+    r.location.gridCode ?? null,
+    r.location.buildingCode ?? null,
+    r.location.addressText ?? null,
+    r.location.lat ?? null,
+    r.location.lng ?? null,
+    r.locationKey ?? null,
+    JSON.stringify(r.reporter),
+    r.reporter.confidential,
+    JSON.stringify(r.media),
+    r.gridWorkerId ?? null,
+    r.attributes ? JSON.stringify(r.attributes) : null,
+    r.open311ClientId ?? null,
+    r.trackingTokenHash,
+    r.reportedAt,
+    first.type,
+    first.status,
+    first.note ?? null,
+    first.at,
+  ];
+}
+
 /** SQL of intake's report tables (parameters only; the schema is intake's own). */
 @Injectable()
 export class ReportsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Next number of the day for a reference. Called before the report's transaction, as a statement
-   * of its own: the counter row is locked for microseconds instead of a whole report transaction, so
-   * reports do not commit one at a time (and no request holds two pool connections). A report that
-   * then fails, is a co-report, or is an idempotent replay leaves a gap in the day's numbers, which
-   * is harmless: references are unique, not dense.
+   * Reserves the next `size` numbers of the day for references and answers the last of them (the
+   * counter's new value): one short autocommit statement, so the day's counter row is locked for
+   * microseconds, never for a report's transaction. See ReferenceAllocator for the blocks.
    */
-  async nextSequence(day: string): Promise<number> {
+  async reserveSequences(day: string, size: number): Promise<number> {
     const [row] = (await this.dataSource.query(
-      `INSERT INTO intake.reference_counters (day, last_value) VALUES ($1, 1)
-       ON CONFLICT (day) DO UPDATE SET last_value = intake.reference_counters.last_value + 1
+      `INSERT INTO intake.reference_counters (day, last_value) VALUES ($1, $2)
+       ON CONFLICT (day) DO UPDATE SET last_value = intake.reference_counters.last_value + EXCLUDED.last_value
        RETURNING last_value`,
-      [day],
+      [day, size],
     )) as { last_value: number }[];
     return row.last_value;
   }
@@ -78,62 +118,39 @@ export class ReportsRepository {
   }
 
   /**
-   * ONE statement for a new report: with `duplicate` (the caller holds the duplicate-key lock),
+   * ONE statement for a new report that cannot be a duplicate (no category or no place to match):
+   * the report, its first timeline entry and its outbox row (`outbox`, captured from the messaging
+   * library with its placeholders after the report's NEW_REPORT_PARAMS). One statement is atomic by
+   * itself, so outside a transaction it needs no BEGIN/COMMIT round trips.
+   */
+  async insertReport(
+    m: EntityManager,
+    r: NewReportRow,
+    first: TimelineEntry,
+    outbox: { sql: string; params: unknown[] },
+  ): Promise<void> {
+    await queryPrepared(
+      m,
+      'intake.report-insert.v2',
+      `WITH r AS (${REPORT_INSERT} RETURNING case_id), t AS (${TIMELINE_INSERT}) ${outbox.sql}`,
+      [...reportParams(r, first), ...outbox.params],
+    );
+  }
+
+  /**
+   * ONE statement for a report that may be a duplicate (the caller holds the duplicate-key lock):
    * looks for the earliest open case of the same category at the same place since `since`; if
-   * there is one, adds the report to it as co-report `coReportId`, otherwise (and always without
-   * `duplicate`) inserts the report with its first timeline entry. Answers the open case it was
-   * attached to, if any. (The lock stays a statement of its own: a statement's snapshot is taken
-   * before it waits for a lock, so the search must start after the lock is held.)
+   * there is one, adds the report to it as co-report `coReportId`, otherwise inserts the report
+   * with its first timeline entry. Answers the open case it was attached to, if any. (The lock
+   * stays a statement of its own: a statement's snapshot is taken before it waits for a lock, so
+   * the search must start after the lock is held.)
    */
   async insertReportOrCoReport(
     m: EntityManager,
     r: NewReportRow,
     first: TimelineEntry,
-    duplicate?: { categoryCode: string; locationKey: string; since: Date; coReportId: string },
+    duplicate: { categoryCode: string; locationKey: string; since: Date; coReportId: string },
   ): Promise<{ caseId: string; reference: string; status: CaseStatus } | undefined> {
-    const params: unknown[] = [
-      r.caseId,
-      r.reference,
-      r.channel,
-      r.description,
-      r.categoryCode ?? null,
-      JSON.stringify(r.location),
-      r.location.gridCode ?? null,
-      r.location.buildingCode ?? null,
-      r.location.addressText ?? null,
-      r.location.lat ?? null,
-      r.location.lng ?? null,
-      r.locationKey ?? null,
-      JSON.stringify(r.reporter),
-      r.reporter.confidential,
-      JSON.stringify(r.media),
-      r.gridWorkerId ?? null,
-      r.attributes ? JSON.stringify(r.attributes) : null,
-      r.open311ClientId ?? null,
-      r.trackingTokenHash,
-      r.reportedAt,
-      first.type,
-      first.status,
-      first.note ?? null,
-      first.at,
-    ];
-    const report = `INSERT INTO intake.reports (case_id, reference, channel, description, category_code, location,
-         grid_code, building_code, address_text, lat, lng, location_key, reporter, reporter_confidential, media,
-         grid_worker_id, attributes, open311_client_id, tracking_token_hash, reported_at, updated_at)
-       SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, $9::text,
-         $10::float8, $11::float8, $12::text, $13::jsonb, $14::boolean, $15::jsonb, $16::text, $17::jsonb,
-         $18::uuid, $19::bytea, $20::timestamptz, $20::timestamptz`;
-    const timeline = `INSERT INTO intake.timeline (case_id, type, status, note, at)
-       SELECT case_id, $21::text, $22::text, $23::text, $24::timestamptz FROM r`;
-    if (!duplicate) {
-      await queryPrepared(
-        m,
-        'intake.report-insert.v1',
-        `WITH r AS (${report} RETURNING case_id) ${timeline}`,
-        params,
-      );
-      return undefined;
-    }
     const [open] = await queryPrepared<{ caseId: string; reference: string; status: CaseStatus }>(
       m,
       'intake.report-insert-or-co-report.v1',
@@ -147,12 +164,18 @@ export class ReportsRepository {
            reported_at)
          SELECT $28::uuid, case_id, $3::text, $4::text, $13::jsonb, $15::jsonb, $19::bytea, $20::timestamptz FROM dup
        ), r AS (
-         ${report} WHERE NOT EXISTS (SELECT 1 FROM dup) RETURNING case_id
+         ${REPORT_INSERT} WHERE NOT EXISTS (SELECT 1 FROM dup) RETURNING case_id
        ), t AS (
-         ${timeline}
+         ${TIMELINE_INSERT}
        )
        SELECT case_id AS "caseId", reference, status FROM dup`,
-      [...params, duplicate.locationKey, duplicate.categoryCode, duplicate.since, duplicate.coReportId],
+      [
+        ...reportParams(r, first),
+        duplicate.locationKey,
+        duplicate.categoryCode,
+        duplicate.since,
+        duplicate.coReportId,
+      ],
     );
     return open;
   }
