@@ -23,6 +23,23 @@ export class CaseEventsPublisher {
 
   async publish(manager: EntityManager, events: NewEvent[]): Promise<EventEnvelope[]> {
     const envelopes = await this.messaging.publish(manager, events);
+    await this.project(manager, events, envelopes);
+    return envelopes;
+  }
+
+  /**
+   * The outbox INSERT for `events`, for the caller to run inside its own statement (placeholders
+   * from `$<offset + 1>`); after that statement, `project` the returned envelopes.
+   */
+  statement(
+    events: NewEvent[],
+    offset: number,
+  ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
+    return this.messaging.outboxStatement(events, offset);
+  }
+
+  /** Applies written events to the ops read model, in the caller's transaction. */
+  async project(manager: EntityManager, events: NewEvent[], envelopes: EventEnvelope[]): Promise<void> {
     let lifecycle = false;
     for (const [i, e] of events.entries()) {
       if (e.topic !== Topic.CaseLifecycle) continue;
@@ -30,7 +47,6 @@ export class CaseEventsPublisher {
       lifecycle = true;
     }
     if (lifecycle) this.nudgeBoard();
-    return envelopes;
   }
 
   /** Routing's answer, projected in the transaction that applies it to the case. */

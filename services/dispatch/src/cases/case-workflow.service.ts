@@ -22,7 +22,14 @@ import { settledBreaches } from '../sla/sla-records';
 import { SlaWake } from '../sla/sla-wake';
 import { decodeSlaState } from './case-codec';
 import { CaseEventsPublisher } from './case-events.publisher';
-import { CaseRepository, CaseWriteParts, LoadedCase, SlaRowWrite, TimelineRowWrite } from './case.repository';
+import {
+  CASE_WRITE_PARAMS,
+  CaseRepository,
+  CaseWriteParts,
+  LoadedCase,
+  SlaRowWrite,
+  TimelineRowWrite,
+} from './case.repository';
 import { DEFAULT_SLA_POLICY } from './default-sla-policy';
 import { casesAssigned, casesClosed, tasksReturned } from './dispatch.metrics';
 import { toLifecyclePayload, visibilityOf } from './lifecycle.mapper';
@@ -69,6 +76,8 @@ export class CaseWorkflow {
     const policy = options.slaPolicy ?? loaded.slaPolicy ?? DEFAULT_SLA_POLICY;
     const before = await this.loadSlas(manager, loaded, state);
     const { slas, parts } = this.plan(loaded, state, events, policy, before, now);
+    const published = this.outboxEvents(loaded, state, events, slas);
+    const outbox = published.length ? this.events.statement(published, CASE_WRITE_PARAMS) : undefined;
     await this.cases.write(
       manager,
       loaded,
@@ -81,11 +90,12 @@ export class CaseWorkflow {
         now,
       },
       parts,
+      outbox,
     );
     for (const sla of parts.newSlas.concat(parts.changedSlas)) {
       if (sla.next_timer_at) this.slaWake?.timerAt(sla.next_timer_at);
     }
-    await this.events.publish(manager, this.outboxEvents(loaded, state, events, slas));
+    if (outbox) await this.events.project(manager, published, outbox.envelopes);
     this.count(events);
     return { state, events };
   }

@@ -3,7 +3,6 @@ import type { EntityManager } from 'typeorm';
 import type { MandatoryReportKind, Priority, ReportSnapshot, SlaPolicyDto } from '@app/contracts';
 import { CaseState, currentLeadTask, newCaseState } from '../domain';
 import { S } from '../dispatch.config';
-import { queryPrepared } from '@app/platform';
 import { decodeCaseState, encodeJson } from './case-codec';
 
 /** A case row, locked for the transaction that loaded it. */
@@ -139,8 +138,10 @@ const WRITE_SQL = `WITH case_row AS (
     SELECT case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, resident_note, data
     FROM jsonb_to_recordset($18::jsonb) AS x(case_id uuid, at timestamptz, actor_kind text, actor_id text,
       event_type text, visibility text[], task_id uuid, unit_id text, note text, resident_note text, data jsonb)
-  )
-  SELECT 1`;
+  )`;
+
+/** Parameters of the transition write before the outbox rows' ($1-$21). */
+export const CASE_WRITE_PARAMS = 21;
 
 const CASE_COLUMNS =
   'case_id, reference, state, report, sla_policy, routing_attempt, auto_close_at, created_at';
@@ -227,6 +228,8 @@ export class CaseRepository {
       now: Date;
     },
     parts: CaseWriteParts,
+    /** The transition's outbox rows (MessagingService.outboxStatement from CASE_WRITE_PARAMS). */
+    outbox?: { sql: string; params: unknown[] },
   ): Promise<void> {
     let autoCloseAt: Date | null = null;
     if (next.status === 'resolved') {
@@ -236,7 +239,7 @@ export class CaseRepository {
           : new Date(extra.now.getTime() + extra.autoCloseAfterSeconds * 1000);
     }
     const lead = currentLeadTask(next) ?? [...next.tasks].reverse().find((t) => t.role === 'lead');
-    await queryPrepared(manager, 'dispatch.case-write.v1', WRITE_SQL, [
+    const params = [
       before.caseId,
       next.status,
       next.priority,
@@ -260,7 +263,12 @@ export class CaseRepository {
       parts.changedTasks.map((t) => t.task_id),
       parts.changedSlas.map((t) => t.task_id),
       parts.settledBreaches.map((b) => b.task_id),
-    ]);
+    ];
+    // One statement with the outbox rows as its last CTE; the pool prepares each shape of it.
+    await manager.query(
+      outbox ? `${WRITE_SQL}, outbox AS (${outbox.sql}) SELECT 1` : `${WRITE_SQL} SELECT 1`,
+      [...params, ...(outbox?.params ?? [])],
+    );
   }
 
   private toLoaded(row: CaseRow): LoadedCase {
