@@ -4,7 +4,9 @@ import { CaseLifecyclePayload, CaseRoutedPayload, EventEnvelope } from '@app/con
 import { runMigrationsLocked } from '@app/platform';
 import { createTestNamespace, TestNamespace } from '@app/testing';
 import { DISPATCH_MIGRATIONS } from '../src/migrations';
+import { JsonLogger } from '@app/observability';
 import { OpsProjection } from '../src/ops';
+import { OpsHotspotRollup } from '../src/ops/ops.hotspot-rollup';
 
 /**
  * The ops projection writes each event in one statement that applies only when the event row is
@@ -30,12 +32,14 @@ function envelope<P>(type: string, occurredAt: string, caseId: string, payload: 
 describe('ops projection: one statement per event, applied once', () => {
   let ns: TestNamespace;
   let ds: DataSource;
-  const projection = new OpsProjection({
+  const config = {
     timezone: 'Asia/Shanghai',
     points: { onTime: 10, breach: -5 },
     streamRefreshMs: 1000,
     fromKafka: false,
-  });
+    hotspotRollupMs: 2000,
+  };
+  const projection = new OpsProjection(config);
 
   beforeAll(async () => {
     ns = await createTestNamespace({ label: 'opsonce' });
@@ -104,6 +108,10 @@ describe('ops projection: one statement per event, applied once', () => {
       [caseId],
     )) as Record<string, unknown>[];
     expect(c).toEqual({ status: 'closed', is_open: false, breach_count: 2, return_count: 1, counted: true });
+    // Counted on the 民情地图 rollup once, however often the rollup runs.
+    const rollup = new OpsHotspotRollup(ds, config, new JsonLogger('test', undefined, 'error'));
+    expect(await rollup.rollup()).toBe(1);
+    expect(await rollup.rollup()).toBe(0);
     const [{ cases }] = (await ds.query(
       `SELECT sum(cases)::int AS cases FROM dispatch.ops_hotspot_daily WHERE grid_code = 'G9'`,
     )) as { cases: number }[];

@@ -4,6 +4,7 @@ import { OpsReadModel1763990000000 } from './1763990000000-ops-read-model';
 import { SlaEngine1764000000000 } from '../sla/sla-engine.migration';
 import { OpsHotspotShards1764100000000 } from './1764100000000-ops-hotspot-shards';
 import { OpsHotspotEvent1764200000000 } from './1764200000000-ops-hotspot-event';
+import { OpsHotspotPending1764300000000 } from './1764300000000-ops-hotspot-pending';
 
 /** Every migration of the dispatch schema, in order. */
 export const DISPATCH_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const DISPATCH_MIGRATIONS = [
   SlaEngine1764000000000,
   OpsHotspotShards1764100000000,
   OpsHotspotEvent1764200000000,
+  OpsHotspotPending1764300000000,
 ];

@@ -15,6 +15,8 @@ export interface OpsConfig {
    * idempotent by event id, so both at once are harmless.
    */
   fromKafka: boolean;
+  /** How often cases are added to the 民情地图 daily rollup (ms; hotspot queries also add them first). */
+  hotspotRollupMs: number;
 }
 
 export const OPS_CONFIG = Symbol('OPS_CONFIG');
@@ -26,6 +28,7 @@ export function loadOpsConfig(env: NodeJS.ProcessEnv = process.env): OpsConfig {
     points: { onTime: intEnv(env, 'OPS_POINTS_ON_TIME', 10), breach: intEnv(env, 'OPS_POINTS_BREACH', -5) },
     timezone,
     streamRefreshMs: intEnv(env, 'OPS_STREAM_REFRESH_MS', 2000),
+    hotspotRollupMs: intEnv(env, 'OPS_HOTSPOT_ROLLUP_MS', 2000),
     fromKafka: (env.OPS_FROM_KAFKA ?? 'false').trim().toLowerCase() === 'true',
   };
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth';
 import { loadOpsConfig, OPS_CONFIG } from './ops.config';
+import { OpsHotspotRollup } from './ops.hotspot-rollup';
 import { OpsHttpController } from './ops.http.controller';
 import { OpsKafkaConsumer } from './ops.kafka-consumer';
 import { OpsProjection } from './ops.projection';
@@ -18,6 +19,7 @@ import { OpsWebController } from './ops.web.controller';
   providers: [
     { provide: OPS_CONFIG, useFactory: () => loadOpsConfig() },
     OpsProjection,
+    OpsHotspotRollup,
     OpsQueries,
     OpsStream,
     OpsKafkaConsumer,

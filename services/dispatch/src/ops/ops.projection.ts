@@ -126,11 +126,12 @@ export class OpsProjection {
     const triageReason = v.add(d.triageReason, 'text');
     const reportedAt = v.add(r.reportedAt, 'timestamptz');
     // The event row first; the case upsert only when it is new. 民情地图 rollup: each case counts
-    // once, on the day it was reported, where it was reported: the upsert that first sets
-    // hotspot_day (judged on the locked row) names this event in hotspot_event_id.
+    // once, on the day it was reported: the upsert that first sets hotspot_day (judged on the
+    // locked row) names this event in hotspot_event_id and marks the case hotspot_pending;
+    // OpsHotspotRollup adds it to the shared daily counters outside this transaction.
     await queryPrepared(
       m,
-      'dispatch.ops-snapshot.v1',
+      'dispatch.ops-snapshot.v2',
       `WITH ev AS (
          INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
          VALUES (${eventId}, ${caseId}, ${v.add(e.type, 'text')}, ${at}, ${status}, ${leadId}, ${leadName},
@@ -140,7 +141,7 @@ export class OpsProjection {
          INSERT INTO ${S}.ops_cases AS c (case_id, reference, status, status_at, status_rank, is_open, priority,
            category_code, description, grid_code, building_code, lat, lng, lead_unit_id, lead_unit_name,
            lead_unit_type, lead_at, triage, triage_reason, reported_at, routed_at, hotspot_day, hotspot_event_id,
-           updated_at)
+           hotspot_pending, updated_at)
          SELECT ${caseId}, ${v.add(r.reference, 'text')}, ${status}, ${at}, ${v.add(STATUS_RANK[d.status], 'int')},
            true, ${v.add(d.priority, 'text')}, ${v.add(d.categoryCode ?? null, 'text')},
            ${v.add(clip(r.description, 500), 'text')}, ${v.add(r.location.gridCode ?? null, 'text')},
@@ -149,7 +150,7 @@ export class OpsProjection {
            ${v.add(d.lead?.unitType ?? null, 'text')}, CASE WHEN ${leadId} IS NULL THEN NULL ELSE ${at} END,
            ${v.add(d.status === 'triage', 'boolean')}, ${triageReason}, ${reportedAt},
            CASE WHEN ${status} = 'routed' THEN ${at} END,
-           (${reportedAt} AT TIME ZONE ${v.add(this.config.timezone, 'text')})::date, ${eventId}, now()
+           (${reportedAt} AT TIME ZONE ${v.add(this.config.timezone, 'text')})::date, ${eventId}, true, now()
          FROM ev
          ON CONFLICT (case_id) DO UPDATE SET
            reference = COALESCE(c.reference, EXCLUDED.reference),
@@ -175,14 +176,11 @@ export class OpsProjection {
            routed_at = LEAST(c.routed_at, EXCLUDED.routed_at),
            hotspot_day = COALESCE(c.hotspot_day, EXCLUDED.hotspot_day),
            hotspot_event_id = CASE WHEN c.hotspot_day IS NULL THEN EXCLUDED.hotspot_event_id ELSE c.hotspot_event_id END,
+           hotspot_pending = CASE WHEN c.hotspot_day IS NULL THEN true ELSE c.hotspot_pending END,
            updated_at = now()
-         RETURNING c.hotspot_day, c.hotspot_event_id
+         RETURNING 1
        )
-       INSERT INTO ${S}.ops_hotspot_daily AS h (day, grid_code, building_code, category_code, shard, cases)
-       SELECT hotspot_day, ${v.add(r.location.gridCode ?? '', 'text')}, ${v.add(r.location.buildingCode ?? '', 'text')},
-         ${v.add(d.categoryCode ?? r.categoryCode ?? '', 'text')}, ${v.add(hotspotShard(r.caseId), 'smallint')}, 1
-       FROM oc WHERE hotspot_event_id = ${eventId}
-       ON CONFLICT (day, grid_code, building_code, category_code, shard) DO UPDATE SET cases = h.cases + 1`,
+       SELECT count(*) FROM oc`,
       v.values,
     );
   }
@@ -327,9 +325,4 @@ export class OpsProjection {
       v.values,
     );
   }
-}
-
-/** One of 16 counter rows per place and category, by case id (see the hotspot-shards migration). */
-function hotspotShard(caseId: string): number {
-  return parseInt(caseId.slice(0, 2), 16) % 16;
 }

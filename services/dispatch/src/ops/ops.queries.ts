@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFoundError, PRIORITY_RANK, Priority } from '@app/contracts';
 import { AGING_BUCKETS, pointsOf, rate } from './ops-model';
+import { OpsHotspotRollup } from './ops.hotspot-rollup';
 import { OPS_CONFIG, OpsConfig } from './ops.config';
 import { OPS_SCHEMA as S } from './ops.projection';
 import type {
@@ -42,6 +43,7 @@ export class OpsQueries {
   constructor(
     private readonly ds: DataSource,
     @Inject(OPS_CONFIG) private readonly config: OpsConfig,
+    private readonly rollup: OpsHotspotRollup,
   ) {}
 
   /** Open cases by status, lead unit, category, grid and priority: one pass with GROUPING SETS. */
@@ -240,6 +242,7 @@ export class OpsQueries {
     category: string | undefined,
     limit: number,
   ): Promise<HotspotsDto> {
+    await this.rollup.rollup();
     const params: unknown[] = [from.toISOString(), to.toISOString(), this.config.timezone, limit];
     let categoryWhere = '';
     if (category !== undefined) {
