@@ -45,8 +45,12 @@ export interface ClaimedDelivery extends DeliveryRow {
   webhook_secret: string | null;
 }
 
-/** When an open delivery is due: its next attempt while pending, its lease's end while sending. */
-const DUE_AT = `(CASE WHEN d.status = 'sending' THEN d.lease_until ELSE d.next_attempt_at END)`;
+/**
+ * An open delivery (pending or sending), in the terms of the partial queue indexes: neither
+ * delivered nor dead. `status` itself is not indexed, so a claim (which changes only unindexed
+ * columns) is a HOT update.
+ */
+const open = (t: string) => `${t}.delivered_at IS NULL AND ${t}.dead_at IS NULL`;
 
 export interface AttemptRow {
   id: string;
@@ -79,6 +83,9 @@ export interface DeliveryQuery {
   before?: string;
   limit: number;
 }
+
+/** A delivery's state after an attempt: done, back in the queue after a delay, or dead. */
+export type NextState = { status: 'delivered' } | { status: 'pending'; delayMs: number } | { status: 'dead' };
 
 export interface AttemptRecord {
   attemptNo: number;
@@ -122,7 +129,8 @@ export class DeliveriesRepository {
    * Inserts the delivery rows of one event in one statement: the planned deliveries (pending,
    * or held until `notBefore`), then a dead `none` row per recipient the event could not reach
    * (so ops see it in the dead-letter list). Rows get their `seq` in that order. A repeat of
-   * (event, recipient, channel) is a no-op. Returns how many rows were inserted.
+   * (event, recipient, channel) is a no-op (the id is derived from the three). Returns how many
+   * rows were inserted.
    */
   async insertEventDeliveries(
     m: EntityManager,
@@ -182,7 +190,7 @@ export class DeliveriesRepository {
          id, recipient, recipient_kind, channel, endpoint, lane, template_key, locale, urgent, subject, body, data,
          status, not_before, last_error, ord)
        ORDER BY x.ord
-       ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
+       ON CONFLICT (id) DO NOTHING
        RETURNING id`,
       [facts.eventId, facts.eventType, facts.caseId, facts.reference, facts.occurredAt, JSON.stringify(rows)],
     )) as unknown[];
@@ -191,13 +199,16 @@ export class DeliveriesRepository {
 
   /**
    * Claims up to `limit` due deliveries. A row is due when pending and its time has come, or
-   * when a worker's claim on it expired (that worker died mid-send): one expression, the time
-   * a row is due at (`next_attempt_at` while pending, `lease_until` while sending), so the scan
-   * is a range over deliveries_claimable_idx that never reads rows held for later. Order per
+   * when a worker's claim on it expired (that worker died mid-send). The scan is a range over
+   * deliveries_open_due_idx (open rows by `next_attempt_at`), which never reads rows held for
+   * later; rows in flight sort first and are passed over on their live lease. Order per
    * (case, endpoint): only the earliest open row of a lane is eligible, so a lane has at most
    * one send in flight and partners see a case's notifications in order. A dead row does not
    * block its lane (later ones proceed; replay re-sends it). A row held for quiet hours does
    * not block a later urgent one. A unit webhook's current secret comes with its row.
+   *
+   * The claim changes no indexed column (a HOT update), and updates the locked rows by their
+   * ctid (the version it locked; a row changed meanwhile is not updated, so never claimed twice).
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
@@ -205,16 +216,18 @@ export class DeliveriesRepository {
     return returned<ClaimedDelivery>(
       await this.dataSource.query(
         `WITH due AS (
-         SELECT d.id, CASE WHEN d.channel = 'webhook' AND left(d.recipient, 5) = 'unit:' THEN substr(d.recipient, 6) END AS unit_id
+         SELECT d.ctid AS row_ctid,
+                CASE WHEN d.channel = 'webhook' AND left(d.recipient, 5) = 'unit:' THEN substr(d.recipient, 6) END AS unit_id
          FROM ${this.s}.deliveries d
-         WHERE d.status IN ('pending', 'sending')
-           AND ${DUE_AT} <= now()
+         WHERE ${open('d')}
+           AND d.next_attempt_at <= now()
+           AND (d.status = 'pending' OR d.lease_until <= now())
            AND d.channel <> 'none'
            AND NOT EXISTS (
              SELECT 1 FROM ${this.s}.deliveries e
-             WHERE e.lane = d.lane AND e.seq < d.seq AND e.status IN ('pending', 'sending')
+             WHERE e.lane = d.lane AND e.seq < d.seq AND ${open('e')}
                AND NOT (d.urgent AND e.not_before IS NOT NULL AND e.not_before > now() AND e.attempts = 0))
-         ORDER BY ${DUE_AT}, d.seq
+         ORDER BY d.next_attempt_at, d.seq
          LIMIT $1
          FOR UPDATE SKIP LOCKED
        )
@@ -222,7 +235,7 @@ export class DeliveriesRepository {
           SET status = 'sending', claim_token = $2, lease_until = now() + $3 * interval '1 millisecond',
               attempts = d.attempts + 1, total_attempts = d.total_attempts + 1, updated_at = now()
          FROM due LEFT JOIN ${this.s}.units u ON u.unit_id = due.unit_id
-        WHERE d.id = due.id
+        WHERE d.ctid = due.row_ctid
        RETURNING d.*, u.webhook_secret`,
         [limit, token, leaseMs],
       ),
@@ -236,7 +249,7 @@ export class DeliveriesRepository {
   async complete(
     row: DeliveryRow,
     attempt: AttemptRecord,
-    next: { status: 'delivered' } | { status: 'pending'; delayMs: number } | { status: 'dead' },
+    next: NextState,
   ): Promise<{ recorded: boolean; laneHasMore: boolean }> {
     const rows = (await this.dataSource.query(
       `WITH done AS (
@@ -254,7 +267,7 @@ export class DeliveriesRepository {
        )
        SELECT EXISTS (
          SELECT 1 FROM ${this.s}.deliveries e
-         WHERE e.lane = done.lane AND e.seq > done.seq AND e.status IN ('pending', 'sending')) AS lane_has_more
+         WHERE e.lane = done.lane AND e.seq > done.seq AND ${open('e')}) AS lane_has_more
        FROM done`,
       [
         row.id,
@@ -284,7 +297,12 @@ export class DeliveriesRepository {
     };
     if (q.caseId) add('case_id = ?', q.caseId);
     if (q.recipient) add('recipient = ?', q.recipient);
-    if (q.status) add('status = ?', q.status);
+    if (q.status) {
+      add('status = ?', q.status);
+      // The same rows, said so the partial indexes serve them (status itself is not indexed).
+      if (q.status === 'dead') where.push('dead_at IS NOT NULL');
+      else if (q.status === 'pending' || q.status === 'sending') where.push(open('deliveries'));
+    }
     if (q.channel) add('channel = ?', q.channel);
     if (q.before) add('seq < ?', q.before);
     params.push(q.limit);

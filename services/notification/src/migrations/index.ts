@@ -1,10 +1,12 @@
 import { Messaging1763900000000 } from './1763900000000-messaging';
 import { Notification1763900100000 } from './1763900100000-notification';
 import { ClaimableIndex1763900200000 } from './1763900200000-claimable-index';
+import { HotDeliveryQueue1763900300000 } from './1763900300000-hot-delivery-queue';
 
 /** Every migration of the notification schema, in order. */
 export const NOTIFICATION_MIGRATIONS = [
   Messaging1763900000000,
   Notification1763900100000,
   ClaimableIndex1763900200000,
+  HotDeliveryQueue1763900300000,
 ];
