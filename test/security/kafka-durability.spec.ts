@@ -46,8 +46,8 @@ describe('outbox relay', () => {
       rollbackTransaction: async () => void steps.push('rollback'),
       release: async () => undefined,
       query: async (sql: string) => {
-        if (/pg_try_advisory_xact_lock/.test(sql)) return [{ locked: true }];
-        if (/^\s*SELECT id, topic/.test(sql)) return [row];
+        // One statement takes the relay's lock and reads the batch (rows only when the lock was granted).
+        if (/pg_try_advisory_xact_lock[\s\S]*FROM relay, .*outbox/.test(sql)) return [row];
         if (/^\s*UPDATE .*published_at/.test(sql)) {
           steps.push('mark-published');
           return [];
@@ -85,8 +85,7 @@ describe('outbox relay', () => {
       rollbackTransaction: async () => void steps.push('rollback'),
       release: async () => undefined,
       query: async (sql: string) => {
-        if (/pg_try_advisory_xact_lock/.test(sql)) return [{ locked: true }];
-        if (/^\s*SELECT id, topic/.test(sql))
+        if (/pg_try_advisory_xact_lock[\s\S]*FROM relay, .*outbox/.test(sql))
           return [
             {
               id: '1',

@@ -50,7 +50,7 @@ export interface ClaimedDelivery extends DeliveryRow {
  * delivered nor dead. `status` itself is not indexed, so a claim (which changes only unindexed
  * columns) is a HOT update.
  */
-const open = (t: string) => `${t}.delivered_at IS NULL AND ${t}.dead_at IS NULL`;
+const openWhere = (t: string) => `${t}.delivered_at IS NULL AND ${t}.dead_at IS NULL`;
 
 export interface AttemptRow {
   id: string;
@@ -219,13 +219,13 @@ export class DeliveriesRepository {
          SELECT d.ctid AS row_ctid,
                 CASE WHEN d.channel = 'webhook' AND left(d.recipient, 5) = 'unit:' THEN substr(d.recipient, 6) END AS unit_id
          FROM ${this.s}.deliveries d
-         WHERE ${open('d')}
+         WHERE ${openWhere('d')}
            AND d.next_attempt_at <= now()
            AND (d.status = 'pending' OR d.lease_until <= now())
            AND d.channel <> 'none'
            AND NOT EXISTS (
              SELECT 1 FROM ${this.s}.deliveries e
-             WHERE e.lane = d.lane AND e.seq < d.seq AND ${open('e')}
+             WHERE e.lane = d.lane AND e.seq < d.seq AND ${openWhere('e')}
                AND NOT (d.urgent AND e.not_before IS NOT NULL AND e.not_before > now() AND e.attempts = 0))
          ORDER BY d.next_attempt_at, d.seq
          LIMIT $1
@@ -267,7 +267,7 @@ export class DeliveriesRepository {
        )
        SELECT EXISTS (
          SELECT 1 FROM ${this.s}.deliveries e
-         WHERE e.lane = done.lane AND e.seq > done.seq AND ${open('e')}) AS lane_has_more
+         WHERE e.lane = done.lane AND e.seq > done.seq AND ${openWhere('e')}) AS lane_has_more
        FROM done`,
       [
         row.id,
@@ -301,7 +301,7 @@ export class DeliveriesRepository {
       add('status = ?', q.status);
       // The same rows, said so the partial indexes serve them (status itself is not indexed).
       if (q.status === 'dead') where.push('dead_at IS NOT NULL');
-      else if (q.status === 'pending' || q.status === 'sending') where.push(open('deliveries'));
+      else if (q.status === 'pending' || q.status === 'sending') where.push(openWhere('deliveries'));
     }
     if (q.channel) add('channel = ?', q.channel);
     if (q.before) add('seq < ?', q.before);

@@ -100,7 +100,7 @@ export class RecipientsRepository {
       c.reporterConfidential ?? null,
     ];
     const p = (v: unknown) => `$${params.push(v)}`;
-    const ctes = [
+    const cteSql = [
       `c AS (
          INSERT INTO ${this.s}.cases (case_id, reference, summary, priority, reporter_confidential)
          VALUES ($1, $2, $3, $4, COALESCE($5, false))
@@ -119,7 +119,7 @@ export class RecipientsRepository {
     let addedKey: string | undefined;
     if (added) {
       addedKey = p(added.key);
-      ctes.push(
+      cteSql.push(
         `r AS (
            INSERT INTO ${this.s}.case_residents (case_id, resident_key, phone, email, wechat_open_id, preferred_contact, locale)
            VALUES ($1, ${addedKey}, ${p(added.phone ?? null)}, ${p(added.email ?? null)}, ${p(added.wechatOpenId ?? null)},
@@ -159,7 +159,7 @@ export class RecipientsRepository {
           FROM ${this.s}.role_recipients rr) AS roles`,
       );
     }
-    const rows = (await m.query(`WITH ${ctes.join(', ')} SELECT ${cols.join(', ')} FROM c`, params)) as {
+    const rows = (await m.query(`WITH ${cteSql.join(', ')} SELECT ${cols.join(', ')} FROM c`, params)) as {
       case_id: string;
       reference: string;
       summary: string | null;
