@@ -4,6 +4,7 @@ import { NotFoundError, Priority, ReportSnapshot, TaskRole, TaskStatus, UnitType
 import { allowedCommands, allowedTaskCommands, CaseState, slaView, SlaView } from '../domain';
 import { S } from '../dispatch.config';
 import { decodeCaseState, decodeSlaState } from './case-codec';
+import type { TaskRow as TaskTableRow } from './case.repository';
 import { taskSummaryFor, TimelineAudience } from './lifecycle.mapper';
 
 type Db = EntityManager | DataSource;
@@ -39,22 +40,7 @@ export interface TimelineEntryView {
   data?: Record<string, unknown>;
 }
 
-interface TaskRow {
-  task_id: string;
-  case_id: string;
-  unit_id: string;
-  unit_type: UnitType;
-  unit_name: string | null;
-  role: TaskRole;
-  status: TaskStatus;
-  assigned_at: Date;
-  accepted_at: Date | null;
-  ended_at: Date | null;
-  accept_by: Date | null;
-  resolve_by: Date | null;
-  updated_at: Date;
-  sla?: unknown;
-}
+type TaskRow = TaskTableRow & { sla?: unknown };
 
 const iso = (d: Date | null | undefined): string | undefined => (d ? new Date(d).toISOString() : undefined);
 

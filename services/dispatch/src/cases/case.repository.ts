@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { MandatoryReportKind, Priority, ReportSnapshot, SlaPolicyDto } from '@app/contracts';
+import type {
+  MandatoryReportKind,
+  Priority,
+  ReportSnapshot,
+  SlaPolicyDto,
+  TaskRole,
+  TaskStatus,
+  UnitType,
+} from '@app/contracts';
 import { CaseState, currentLeadTask, newCaseState } from '../domain';
 import { S } from '../dispatch.config';
 import { decodeCaseState, encodeJson } from './case-codec';
@@ -30,9 +38,9 @@ interface CaseRow {
 
 /** Rows of one transition, written by `CaseRepository.write` (snake_case: the tables' columns). */
 export interface CaseWriteParts {
-  newTasks: TaskRowWrite[];
+  newTasks: TaskRow[];
   /** Existing tasks: status fields when `status_changed`, SLA deadlines when given. */
-  changedTasks: (Pick<TaskRowWrite, 'task_id' | 'status' | 'accepted_at' | 'ended_at' | 'updated_at'> & {
+  changedTasks: (Pick<TaskRow, 'task_id' | 'status' | 'accepted_at' | 'ended_at' | 'updated_at'> & {
     status_changed: boolean;
     accept_by: Date | null;
     resolve_by: Date | null;
@@ -43,14 +51,15 @@ export interface CaseWriteParts {
   timeline: TimelineRowWrite[];
 }
 
-export interface TaskRowWrite {
+/** A row of dispatch.tasks. */
+export interface TaskRow {
   task_id: string;
   case_id: string;
   unit_id: string;
-  unit_type: string;
+  unit_type: UnitType;
   unit_name: string | null;
-  role: string;
-  status: string;
+  role: TaskRole;
+  status: TaskStatus;
   assigned_at: Date;
   accepted_at: Date | null;
   ended_at: Date | null;

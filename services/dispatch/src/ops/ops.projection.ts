@@ -20,6 +20,19 @@ const S = OPS_SCHEMA;
 /** Whether $status_at/$rank of EXCLUDED wins over the row's: later wins, ties go forward. */
 const WINS = `(EXCLUDED.status_at > c.status_at OR (EXCLUDED.status_at = c.status_at AND EXCLUDED.status_rank >= c.status_rank))`;
 
+/** An ops_cases upsert's merge of the category and status fields (any event order). */
+const CATEGORY_AND_STATUS_MERGE = `category_code = CASE WHEN (${WINS} OR c.category_code IS NULL) AND EXCLUDED.category_code IS NOT NULL
+             THEN EXCLUDED.category_code ELSE c.category_code END,
+           status_rank = CASE WHEN ${WINS} THEN EXCLUDED.status_rank ELSE c.status_rank END,
+           status_at = GREATEST(c.status_at, EXCLUDED.status_at)`;
+
+/** The latest lead assignment wins; triage, once flagged, stays flagged. */
+const LEAD_AND_TRIAGE_MERGE = `lead_unit_id = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_id ELSE c.lead_unit_id END,
+           lead_unit_name = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_name ELSE c.lead_unit_name END,
+           lead_unit_type = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_type ELSE c.lead_unit_type END,
+           lead_at = GREATEST(c.lead_at, EXCLUDED.lead_at),
+           triage = c.triage OR EXCLUDED.triage`;
+
 /** What the projection needs of an envelope besides its payload. */
 type EventRef = Pick<EventEnvelope, 'eventId' | 'type' | 'occurredAt'>;
 
@@ -157,20 +170,13 @@ export class OpsProjection {
            status = CASE WHEN ${WINS} THEN EXCLUDED.status ELSE c.status END,
            is_open = CASE WHEN ${WINS} THEN EXCLUDED.is_open ELSE c.is_open END,
            priority = CASE WHEN ${WINS} OR c.priority IS NULL THEN EXCLUDED.priority ELSE c.priority END,
-           category_code = CASE WHEN (${WINS} OR c.category_code IS NULL) AND EXCLUDED.category_code IS NOT NULL
-             THEN EXCLUDED.category_code ELSE c.category_code END,
-           status_rank = CASE WHEN ${WINS} THEN EXCLUDED.status_rank ELSE c.status_rank END,
-           status_at = GREATEST(c.status_at, EXCLUDED.status_at),
+           ${CATEGORY_AND_STATUS_MERGE},
            description = EXCLUDED.description,
            grid_code = COALESCE(EXCLUDED.grid_code, c.grid_code),
            building_code = COALESCE(EXCLUDED.building_code, c.building_code),
            lat = COALESCE(EXCLUDED.lat, c.lat),
            lng = COALESCE(EXCLUDED.lng, c.lng),
-           lead_unit_id = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_id ELSE c.lead_unit_id END,
-           lead_unit_name = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_name ELSE c.lead_unit_name END,
-           lead_unit_type = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_type ELSE c.lead_unit_type END,
-           lead_at = GREATEST(c.lead_at, EXCLUDED.lead_at),
-           triage = c.triage OR EXCLUDED.triage,
+           ${LEAD_AND_TRIAGE_MERGE},
            triage_reason = COALESCE(EXCLUDED.triage_reason, c.triage_reason),
            reported_at = COALESCE(c.reported_at, EXCLUDED.reported_at),
            routed_at = LEAST(c.routed_at, EXCLUDED.routed_at),
@@ -235,15 +241,8 @@ export class OpsProjection {
            is_open = CASE WHEN ${WINS} THEN EXCLUDED.is_open ELSE c.is_open END,
            priority = CASE WHEN (${WINS} OR c.priority IS NULL) AND EXCLUDED.priority IS NOT NULL
              THEN EXCLUDED.priority ELSE c.priority END,
-           category_code = CASE WHEN (${WINS} OR c.category_code IS NULL) AND EXCLUDED.category_code IS NOT NULL
-             THEN EXCLUDED.category_code ELSE c.category_code END,
-           status_rank = CASE WHEN ${WINS} THEN EXCLUDED.status_rank ELSE c.status_rank END,
-           status_at = GREATEST(c.status_at, EXCLUDED.status_at),
-           lead_unit_id = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_id ELSE c.lead_unit_id END,
-           lead_unit_name = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_name ELSE c.lead_unit_name END,
-           lead_unit_type = CASE WHEN EXCLUDED.lead_at >= COALESCE(c.lead_at, '-infinity') THEN EXCLUDED.lead_unit_type ELSE c.lead_unit_type END,
-           lead_at = GREATEST(c.lead_at, EXCLUDED.lead_at),
-           triage = c.triage OR EXCLUDED.triage,
+           ${CATEGORY_AND_STATUS_MERGE},
+           ${LEAD_AND_TRIAGE_MERGE},
            assigned_at = LEAST(c.assigned_at, EXCLUDED.assigned_at),
            accepted_at = LEAST(c.accepted_at, EXCLUDED.accepted_at),
            resolved_at = GREATEST(c.resolved_at, EXCLUDED.resolved_at),
