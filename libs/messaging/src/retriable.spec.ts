@@ -20,6 +20,14 @@ describe('isRetriable', () => {
     ],
     ['pg pool connect timeout', new Error('timeout exceeded when trying to connect'), true],
     [
+      // Seen in the fault test: Postgres restarted under a consumer transaction (was dead-lettered).
+      'TypeORM connection released under a transaction',
+      new Error(
+        'Database connection provided by a query runner was already released, cannot continue to use its querying methods anymore.',
+      ),
+      true,
+    ],
+    [
       'wrapped cause',
       Object.assign(new Error('outer'), { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) }),
       true,

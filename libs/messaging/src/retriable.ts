@@ -22,6 +22,8 @@ const RETRIABLE_MESSAGES = [
   /terminating connection/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
   /Query runner already released/i,
+  // TypeORM's QueryRunnerProviderAlreadyReleasedError: the transaction's connection died under it.
+  /connection provided by a query runner was already released/i,
   /Connection is closed/i,
 ];
 
