@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   const notes: string[] = [
     'Load: open loop from one keep-alive pool of 64 sockets; latency counts from the scheduled send instant. ' +
       'Stages: 201 at the client, `case.routed` and `case.assigned` by their Kafka timestamps, the unit webhook by the receiver clock (all one machine).',
-    'Other engineers were running builds and test suites on the same 2-core machine during this run: numbers are noisy.',
+    'On this VM the same commit measures within about ±20 % from one run to the next (BENCHMARKS.md, session 2): compare changes run against run within the hour; check the machine CPU column against the sum of our processes for other load.',
   ];
   let ceilingResults: StepResult[] = [];
   let realResults: StepResult[] = [];
