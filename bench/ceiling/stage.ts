@@ -8,9 +8,8 @@
  *   intake        POST /v1/reports → commit(report + outbox) → 201; relay → `reported` (1 commit/batch);
  *                 consumes `lifecycle` → commit(inbox + resident view)
  *   routing       consumes `reported` → commit(inbox + decision + outbox); relay → `routed`
- *   dispatch      consumes `routed` → commit(inbox + case + task + outbox); relay → `lifecycle` (assigned);
- *                 POST /tasks/:id/accept|resolve → commit(task + case + outbox) → `lifecycle`;
- *                 consumes `lifecycle` → commit(inbox + ops view) (the ops read model)
+ *   dispatch      consumes `routed` → commit(inbox + case + task + ops view + outbox); relay → `lifecycle` (assigned);
+ *                 POST /tasks/:id/accept|resolve → commit(task + case + ops view + outbox) → `lifecycle`;
  *   notification  consumes `lifecycle` → commit(inbox + delivery); sends (assigned: webhook POST to
  *                 the unit's receiver) → commit(delivery sent)
  * Each commit is one statement (a CTE writing inbox, effect rows and outbox row in one round trip).
@@ -304,17 +303,14 @@ async function main(): Promise<void> {
         [
           `INSERT INTO ceiling.cases (case_id, status, body) SELECT $4, 'assigned', $6::jsonb FROM inb`,
           `INSERT INTO ceiling.tasks (case_id, unit_id, status, due_at) SELECT $4, $5, 'assigned', now() + interval '1 day' FROM inb`,
+          // The ops read model, written in the same commit (dispatch projects inline).
+          `INSERT INTO ceiling.ops_view (case_id, status) SELECT $4, 'case.assigned' FROM inb
+             ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()`,
         ],
         [e.caseId, String(e.payload.unitId), JSON.stringify(e.payload)],
         publish('lifecycle', envelope('case.assigned', e.caseId, { unitId: e.payload.unitId })),
       ),
     );
-    await consume('ops-projection', 'lifecycle', (e) => ({
-      ctes: [],
-      final: `INSERT INTO ceiling.ops_view (case_id, status) SELECT $4, $5 FROM inb
-              ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now() RETURNING 1 AS id`,
-      params: [e.caseId, e.type],
-    }));
     routes.push({
       method: 'POST',
       pattern: /^\/tasks\/([0-9a-f-]{36})\/(accept|resolve)$/,
@@ -324,7 +320,8 @@ async function main(): Promise<void> {
         const pub = publish('lifecycle', envelope(`case.${status}`, caseId, { note: raw.slice(0, 200) }));
         const done = await commit(
           `WITH t AS (UPDATE ceiling.tasks SET status = $2 WHERE case_id = $1 RETURNING case_id),
-                c AS (UPDATE ceiling.cases SET status = $2, updated_at = now() WHERE case_id IN (SELECT case_id FROM t))
+                c AS (UPDATE ceiling.cases SET status = $2, updated_at = now() WHERE case_id IN (SELECT case_id FROM t)),
+                o AS (UPDATE ceiling.ops_view SET status = $2, updated_at = now() WHERE case_id IN (SELECT case_id FROM t))
            INSERT INTO ceiling.outbox_dispatch (topic, message_key, envelope) SELECT $3, $1, $4::jsonb FROM t RETURNING id`,
           [caseId, status, pub.topic, pub.value],
           pub,
