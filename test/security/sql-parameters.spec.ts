@@ -1,8 +1,9 @@
 /**
  * No SQL built by string concatenation of values: a static check of every `.query(...)` call in
  * services/ and libs/. Text interpolated into the SQL may only be SQL itself — schema and table
- * names, column lists, WHERE fragments made of `$n` placeholders, placeholder numbers — never a
- * value (values go in the parameter array). A new kind of interpolation fails here until it is
+ * names, column lists, WHERE fragments made of `$n` placeholders, placeholder numbers, placeholders
+ * from a parameter builder (`const v = new Params(); v.add(value, type)` pushes the value and
+ * returns `$n::type`) — never a value (values go in the parameter array). A new kind of interpolation fails here until it is
  * reviewed and named below.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -35,9 +36,36 @@ function leafName(e: ts.Expression): string | undefined {
   return undefined;
 }
 
+/** Per scanned file: variables holding a `new Params()` builder, and names bound to its `add(...)`. */
+const builders = new Set<string>();
+const placeholders = new Set<string>();
+
+const isPlaceholderCall = (e: ts.Node): boolean =>
+  ts.isCallExpression(e) &&
+  ts.isPropertyAccessExpression(e.expression) &&
+  e.expression.name.text === 'add' &&
+  ts.isIdentifier(e.expression.expression) &&
+  builders.has(e.expression.expression.text);
+
+function collectPlaceholders(sf: ts.SourceFile): void {
+  builders.clear();
+  placeholders.clear();
+  const visit = (n: ts.Node) => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
+      const init = n.initializer;
+      if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'Params')
+        builders.add(n.name.text);
+      else if (isPlaceholderCall(init)) placeholders.add(n.name.text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+}
+
 /** Whether an interpolated expression can only produce SQL text (see the file comment). */
 function isSqlOnly(e: ts.Expression, sf: ts.SourceFile): boolean {
   const text = e.getText(sf).replace(/\s+/g, ' ');
+  if (isPlaceholderCall(e) || (ts.isIdentifier(e) && placeholders.has(e.text))) return true;
   if (ts.isParenthesizedExpression(e)) return isSqlOnly(e.expression, sf);
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isNumericLiteral(e)) return true;
   if (ts.isTemplateExpression(e)) return e.templateSpans.every((s) => isSqlOnly(s.expression, sf));
@@ -70,6 +98,7 @@ interface Finding {
 
 function scan(file: string): Finding[] {
   const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  collectPlaceholders(sf);
   const found: Finding[] = [];
   const report = (node: ts.Node) =>
     found.push({

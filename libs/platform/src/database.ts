@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource, EntityManager, MixedList, EntitySchema } from 'typeorm';
+import { DataSource, MixedList, EntitySchema } from 'typeorm';
 import type { PlatformConfig } from './config';
 
 type Ctor = abstract new (...args: never[]) => unknown;
@@ -49,30 +49,6 @@ export async function runMigrationsLocked(dataSource: DataSource, schema: string
       .catch(() => undefined);
     await qr.release();
   }
-}
-
-interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-/**
- * Runs a hot statement as a named prepared statement on the transaction's own connection:
- * Postgres parses it once per connection and, after a few runs, reuses a generic plan. Use it
- * for the few statements every event runs (planning a large CTE costs more than running it).
- * `name` must be unique per SQL text in the process. Outside a transaction (no query runner)
- * it falls back to an ordinary query.
- */
-export async function queryPrepared<T = unknown>(
-  manager: EntityManager,
-  name: string,
-  text: string,
-  values: unknown[],
-): Promise<T[]> {
-  const runner = manager.queryRunner;
-  if (!runner || runner.isReleased) return (await manager.query(text, values)) as T[];
-  const client = (await runner.connect()) as PgClient;
-  const r = await client.query({ name, text, values });
-  return r.rows as T[];
 }
 
 /** How often a statement text must have run in this process before it is prepared. */

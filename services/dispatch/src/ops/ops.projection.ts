@@ -9,7 +9,6 @@ import {
   ReportSnapshot,
   Topic,
 } from '@app/contracts';
-import { queryPrepared } from '@app/platform';
 import { isOpenStatus, STATUS_RANK } from './ops-model';
 import { OPS_CONFIG, OpsConfig } from './ops.config';
 
@@ -142,9 +141,7 @@ export class OpsProjection {
     // once, on the day it was reported: the upsert that first sets hotspot_day (judged on the
     // locked row) names this event in hotspot_event_id and marks the case hotspot_pending;
     // OpsHotspotRollup adds it to the shared daily counters outside this transaction.
-    await queryPrepared(
-      m,
-      'dispatch.ops-snapshot.v2',
+    await m.query(
       `WITH ev AS (
          INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
          VALUES (${eventId}, ${caseId}, ${v.add(e.type, 'text')}, ${at}, ${status}, ${leadId}, ${leadName},
@@ -209,7 +206,7 @@ export class OpsProjection {
     const unitType = v.add(p.unitType ?? null, 'text');
     const acceptBreached = v.add(breached && p.deadline === 'accept', 'boolean');
     const resolveBreached = v.add(breached && p.deadline === 'resolve', 'boolean');
-    const ctes = [
+    const cteSql = [
       `ev AS (
          INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
          VALUES (${eventId}, ${caseId}, ${v.add(type, 'text')}, ${at}, ${status}, ${unitId}, ${unitName},
@@ -286,7 +283,7 @@ export class OpsProjection {
     if (breached) {
       // The new breach is judged against the case and task as this event leaves them (a sibling
       // UPDATE would not see the row this INSERT adds).
-      ctes.push(
+      cteSql.push(
         `nb AS (
            INSERT INTO ${S}.ops_breaches (breach_id, case_id, task_id, unit_id, unit_name, deadline, due_at,
              breached_at, late_by_seconds, closed_at)
@@ -305,7 +302,7 @@ export class OpsProjection {
     const closing = acknowledged || CLOSING_TYPES.has(type) || !isOpenStatus(p.status);
     if (closing) {
       const acks = `(${v.add(acknowledged, 'boolean')} AND (${taskId} IS NULL OR b.task_id = ${taskId}))`;
-      ctes.push(
+      cteSql.push(
         `ub AS (
            UPDATE ${S}.ops_breaches b SET
              acknowledged_at = CASE WHEN ${acks} THEN COALESCE(b.acknowledged_at, ${at}) ELSE b.acknowledged_at END,
@@ -317,11 +314,6 @@ export class OpsProjection {
       );
     }
     // One prepared statement per shape (with/without the breach insert and the breach update).
-    await queryPrepared(
-      m,
-      `dispatch.ops-lifecycle.v1${breached ? '.breach' : ''}${closing ? '.close' : ''}`,
-      `WITH ${ctes.join(',\n')}\nSELECT event_id FROM ev`,
-      v.values,
-    );
+    await m.query(`WITH ${cteSql.join(',\n')}\nSELECT event_id FROM ev`, v.values);
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { queryPrepared } from '@app/platform';
 import type { CaseStatus, Channel, LocationDto, MediaRefDto, ReporterDto } from '@app/contracts';
 import { hashTrackingToken, ResidentViewPatch, TimelineEntry, tokenMatchesAny } from '../domain';
 
@@ -129,12 +128,10 @@ export class ReportsRepository {
     first: TimelineEntry,
     outbox: { sql: string; params: unknown[] },
   ): Promise<void> {
-    await queryPrepared(
-      m,
-      'intake.report-insert.v2',
-      `WITH r AS (${REPORT_INSERT} RETURNING case_id), t AS (${TIMELINE_INSERT}) ${outbox.sql}`,
-      [...reportParams(r, first), ...outbox.params],
-    );
+    await m.query(`WITH r AS (${REPORT_INSERT} RETURNING case_id), t AS (${TIMELINE_INSERT}) ${outbox.sql}`, [
+      ...reportParams(r, first),
+      ...outbox.params,
+    ]);
   }
 
   /**
@@ -151,9 +148,7 @@ export class ReportsRepository {
     first: TimelineEntry,
     duplicate: { categoryCode: string; locationKey: string; since: Date; coReportId: string },
   ): Promise<{ caseId: string; reference: string; status: CaseStatus } | undefined> {
-    const [open] = await queryPrepared<{ caseId: string; reference: string; status: CaseStatus }>(
-      m,
-      'intake.report-insert-or-co-report.v1',
+    const [open] = (await m.query(
       `WITH dup AS (
          SELECT case_id, reference, status FROM intake.reports
           WHERE location_key = $25 AND COALESCE(routed_category_code, category_code) = $26
@@ -176,7 +171,7 @@ export class ReportsRepository {
         duplicate.since,
         duplicate.coReportId,
       ],
-    );
+    )) as { caseId: string; reference: string; status: CaseStatus }[];
     return open;
   }
 
@@ -254,9 +249,7 @@ export class ReportsRepository {
     entry: TimelineEntry | undefined,
     eventId: string,
   ): Promise<boolean> {
-    const rows = await queryPrepared(
-      m,
-      'intake.resident-view-apply.v1',
+    const rows = (await m.query(
       `WITH r AS (
          UPDATE intake.reports SET status = $2::text, unit_name = COALESCE($3::text, unit_name),
            expected_at = COALESCE($4::timestamptz, expected_at),
@@ -286,7 +279,7 @@ export class ReportsRepository {
         entry?.note ?? null,
         entry?.at ?? null,
       ],
-    );
+    )) as unknown[];
     return rows.length > 0;
   }
 
