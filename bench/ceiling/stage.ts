@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, createServer, IncomingMessage, request, ServerResponse } from 'node:http';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Pool } from 'pg';
+import { installKafkajsIdleFix } from '@app/messaging';
 import { CeilingRole, CEILING_ROLES } from './schema';
 
 const role = process.argv[2] as CeilingRole;
@@ -37,6 +38,8 @@ const prefix = env('CEILING_TOPIC_PREFIX');
 const port = Number(env('PORT', '0'));
 const partitions = Number(env('KAFKA_PARTITIONS', '12'));
 const pool = new Pool({ connectionString: env('DATABASE_URL'), max: Number(env('DB_POOL_SIZE', '20')) });
+// The same kafkajs as the services, with the same fix of its idle timer spin.
+installKafkajsIdleFix();
 const kafka = new Kafka({
   clientId: `ceiling-${role}`,
   brokers: env('KAFKA_BROKERS').split(','),
@@ -161,11 +164,23 @@ async function consume(
   await consumer.subscribe({ topic: `${prefix}${topic}`, fromBeginning: true });
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  // Offsets committed once a second, as the services' consumers do (kafkajs's autoCommit would
+  // send one OffsetCommit per batch).
+  const handled = new Map<number, string>();
+  setInterval(() => {
+    const offsets = [...handled.entries()].map(([partition, offset]) => ({
+      topic: `${prefix}${topic}`,
+      partition,
+      offset,
+    }));
+    handled.clear();
+    if (offsets.length) void consumer.commitOffsets(offsets).catch(() => undefined);
+  }, 1000).unref();
   await consumer.run({
-    autoCommit: true,
+    autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: partitions,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       const events = batch.messages.map((m) => JSON.parse(m.value!.toString('utf8')) as Envelope);
       await Promise.all(
         events.map(async (e) => {
@@ -196,9 +211,10 @@ async function consume(
           }
         }),
       );
-      resolveOffset(batch.messages[batch.messages.length - 1].offset);
+      const last = batch.messages[batch.messages.length - 1].offset;
+      resolveOffset(last);
+      handled.set(batch.partition, (BigInt(last) + 1n).toString());
       await heartbeat();
-      await commitOffsetsIfNecessary();
     },
   });
   const deadline = Date.now() + 30_000;

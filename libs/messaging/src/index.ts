@@ -4,3 +4,4 @@ export * from './schema';
 export * from './outbox';
 export * from './consumer';
 export * from './admin';
+export * from './kafkajs-idle-fix';

@@ -1,5 +1,24 @@
+import type { Admin, Consumer, Kafka as KafkaClient, Producer } from 'kafkajs';
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
-import { JsonLogger } from '@app/observability';
+import { counter, JsonLogger } from '@app/observability';
+import { installKafkajsIdleFix } from './kafkajs-idle-fix';
+
+const requests = counter(
+  'kafka_client_requests_total',
+  'Requests this process sent to Kafka, by client role and Kafka API (Fetch, Produce, OffsetCommit, ...)',
+  ['client', 'api'],
+);
+
+/**
+ * Counts every request a kafkajs client sends (its REQUEST instrumentation event). Each request
+ * costs the broker a fixed amount of CPU whatever it carries, so requests per case is the number
+ * to watch when Kafka's CPU grows.
+ */
+export function countKafkaRequests<C extends Producer | Consumer | Admin>(client: C, role: string): C {
+  const on = client.on as (event: string, listener: (e: { payload: { apiName: string } }) => void) => void;
+  on.call(client, client.events.REQUEST, (e) => requests.inc({ client: role, api: e.payload.apiName }));
+  return client;
+}
 
 /** Kafka connection settings, read once at boot. */
 export interface KafkaSettings {
@@ -31,7 +50,8 @@ export function topicName(settings: Pick<KafkaSettings, 'topicPrefix'>, topic: s
   return `${settings.topicPrefix}${topic}`;
 }
 
-export function createKafka(settings: KafkaSettings, logger: JsonLogger): Kafka {
+export function createKafka(settings: KafkaSettings, logger: JsonLogger): KafkaClient {
+  installKafkajsIdleFix();
   const log = logger.child('kafkajs');
   return new Kafka({
     clientId: settings.clientId,

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
-import { createKafka } from '@app/messaging';
+import { countKafkaRequests, createKafka } from '@app/messaging';
 import { JsonLogger, startDefaultMetrics } from '@app/observability';
 import { loadPlatformConfig, PlatformConfig } from './config';
 import { createDataSource } from './database';
@@ -81,7 +81,10 @@ export class PlatformModule {
         provide: KAFKA_PRODUCER,
         inject: [KAFKA],
         useFactory: (kafka: ReturnType<typeof createKafka>) =>
-          kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+          countKafkaRequests(
+            kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+            'producer',
+          ),
       },
       MessagingService,
       {

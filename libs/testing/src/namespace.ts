@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
-import { deleteTopicsWithPrefix, ensureTopics } from '@app/messaging';
+import { deleteTopicsWithPrefix, ensureTopics, installKafkajsIdleFix } from '@app/messaging';
 
 /**
  * An isolated slice of the real infrastructure: its own Postgres database, its own topic prefix
@@ -59,6 +59,7 @@ export async function createInfraNamespace(o: {
   const databaseUrl = url.toString();
   const topicPrefix = `${id}.`;
   const redisPrefix = `${id}:`;
+  installKafkajsIdleFix();
   const kafka = new Kafka({
     clientId: id,
     brokers: base.kafkaBrokers.split(','),
