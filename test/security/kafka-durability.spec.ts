@@ -1,8 +1,7 @@
 /**
  * Kafka durability settings, asserted on the real code with fakes in place of the broker and the
  * database: the producer every service gets is idempotent with one request in flight; the outbox
- * relay sends with acks=all (-1) and marks rows published only after the broker acknowledged,
- * in the transaction that read them; the consumer resolves (commits) an offset only after the
+ * relay sends with acks=all (-1) and marks rows published only after the broker acknowledged; the consumer resolves (commits) an offset only after the
  * effect and its inbox row committed, and never for an event still failing with a retriable error.
  */
 import { randomUUID } from 'node:crypto';
@@ -23,91 +22,79 @@ describe('producer settings (PlatformModule)', () => {
       (p) => typeof p === 'object' && 'provide' in p && p.provide === KAFKA_PRODUCER,
     ) as FactoryProvider;
     const seen: unknown[] = [];
-    provider.useFactory({ producer: (opts: unknown) => (seen.push(opts), 'producer') });
+    const producer = { on: () => undefined, events: { REQUEST: 'producer.network.request' } };
+    expect(provider.useFactory({ producer: (opts: unknown) => (seen.push(opts), producer) })).toBe(producer);
     expect(seen).toEqual([{ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }]);
   });
 });
 
 describe('outbox relay', () => {
-  it('sends with acks=-1 and marks rows published only after the send, then commits', async () => {
-    const steps: string[] = [];
-    const row = {
-      id: '1',
-      topic: Topic.CaseReported,
-      message_key: 'case-1',
-      created_at: new Date(),
-      envelope: { eventId: randomUUID(), type: 'case.reported', correlationId: 'c', producer: 'intake' },
-    };
-    const qr = {
-      isTransactionActive: false,
-      connect: async () => undefined,
-      startTransaction: async () => void steps.push('begin'),
-      commitTransaction: async () => void steps.push('commit'),
-      rollbackTransaction: async () => void steps.push('rollback'),
-      release: async () => undefined,
-      query: async (sql: string) => {
-        // One statement takes the relay's lock and reads the batch (rows only when the lock was granted).
-        if (/pg_try_advisory_xact_lock[\s\S]*FROM relay, .*outbox/.test(sql)) return [row];
-        if (/^\s*UPDATE .*published_at/.test(sql)) {
-          steps.push('mark-published');
-          return [];
+  const row = () => ({
+    id: '1',
+    topic: Topic.CaseReported,
+    message_key: 'case-1',
+    created_at: new Date(),
+    envelope: { eventId: randomUUID(), type: 'case.reported', correlationId: 'c', producer: 'intake' },
+  });
+
+  /** A fake of the relay's own connection: the lock is granted; the first read returns `first`. */
+  function connection(steps: string[], first: unknown[]) {
+    let reads = 0;
+    return {
+      on: () => undefined,
+      end: async () => undefined,
+      query: async (sql: string, params: unknown[] = []) => {
+        if (/^LISTEN/.test(sql)) return { rows: [] };
+        if (/pg_try_advisory_lock/.test(sql)) {
+          steps.push('lock');
+          return { rows: [{ locked: true }] };
         }
-        return [];
+        if (/UPDATE .*published_at[\s\S]*SELECT .*outbox/.test(sql)) {
+          const marking = params[0] as string[];
+          steps.push(marking.length ? `mark-published(${marking.join(',')})+read` : 'read');
+          return { rows: reads++ === 0 ? first : [] };
+        }
+        steps.push(`unexpected: ${sql}`);
+        return { rows: [] };
       },
     };
+  }
+
+  function relayWith(conn: ReturnType<typeof connection>, producer: unknown): OutboxRelay {
+    return new OutboxRelay(
+      { query: async () => [] } as unknown as DataSource,
+      producer as never,
+      settings,
+      { schema: 'test', databaseUrl: 'postgres://unused', connect: async () => conn },
+      logger,
+    );
+  }
+
+  it('sends with acks=-1 and marks rows published only after the broker acknowledged them', async () => {
+    const steps: string[] = [];
     const sent: { acks?: number; topicMessages: { topic: string }[] }[] = [];
-    const producer = {
+    const relay = relayWith(connection(steps, [row()]), {
       sendBatch: async (batch: { acks?: number; topicMessages: { topic: string }[] }) => {
         steps.push('send');
         sent.push(batch);
       },
-    };
-    const relay = new OutboxRelay(
-      { createQueryRunner: () => qr } as unknown as DataSource,
-      producer as never,
-      settings,
-      { schema: 'test', databaseUrl: 'postgres://unused' },
-      logger,
-    );
+    });
     expect(await relay.publishOnce()).toBe(1);
     expect(sent[0].acks).toBe(-1);
     expect(sent[0].topicMessages[0].topic).toBe(`p.${Topic.CaseReported}`);
-    expect(steps).toEqual(['begin', 'send', 'mark-published', 'commit']);
+    // The next statement marks the acknowledged row (and reads the next batch, here empty).
+    expect(await relay.publishOnce()).toBe(0);
+    expect(steps).toEqual(['lock', 'read', 'send', 'mark-published(1)+read']);
   });
 
   it('leaves rows unpublished when the broker does not acknowledge', async () => {
     const steps: string[] = [];
-    const qr = {
-      isTransactionActive: true,
-      connect: async () => undefined,
-      startTransaction: async () => void steps.push('begin'),
-      commitTransaction: async () => void steps.push('commit'),
-      rollbackTransaction: async () => void steps.push('rollback'),
-      release: async () => undefined,
-      query: async (sql: string) => {
-        if (/pg_try_advisory_xact_lock[\s\S]*FROM relay, .*outbox/.test(sql))
-          return [
-            {
-              id: '1',
-              topic: Topic.CaseReported,
-              message_key: 'k',
-              created_at: new Date(),
-              envelope: { eventId: randomUUID(), type: 't', correlationId: 'c', producer: 'intake' },
-            },
-          ];
-        if (/UPDATE/.test(sql)) steps.push('mark-published');
-        return [];
-      },
-    };
-    const relay = new OutboxRelay(
-      { createQueryRunner: () => qr } as unknown as DataSource,
-      { sendBatch: async () => Promise.reject(new Error('NOT_ENOUGH_REPLICAS')) } as never,
-      settings,
-      { schema: 'test', databaseUrl: 'postgres://unused' },
-      logger,
-    );
+    const relay = relayWith(connection(steps, [row()]), {
+      sendBatch: async () => Promise.reject(new Error('NOT_ENOUGH_REPLICAS')),
+    });
     await expect(relay.publishOnce()).rejects.toThrow('NOT_ENOUGH_REPLICAS');
-    expect(steps).toEqual(['begin', 'rollback']);
+    expect(await relay.publishOnce()).toBe(0);
+    expect(steps).toEqual(['lock', 'read', 'read']);
   });
 });
 
@@ -149,11 +136,16 @@ describe('consumer', () => {
   async function runner(handle: () => Promise<void>, steps: string[], running: () => boolean) {
     let runConfig: Record<string, unknown> = {};
     const consumer = {
+      events: { REQUEST: 'consumer.network.request', GROUP_JOIN: 'consumer.group_join' },
+      on: () => undefined,
       connect: async () => undefined,
       subscribe: async () => undefined,
+      disconnect: async () => undefined,
       run: async (cfg: Record<string, unknown>) => {
         runConfig = cfg;
       },
+      commitOffsets: async (offsets: { topic: string; partition: number; offset: string }[]) =>
+        void steps.push(`commit-offsets ${offsets.map((o) => `${o.partition}:${o.offset}`).join(',')}`),
     };
     const dataSource = {
       transaction: async (fn: (m: EntityManager) => Promise<void>) => {
@@ -189,25 +181,29 @@ describe('consumer', () => {
         isStale: () => false,
         commitOffsetsIfNecessary: async () => void steps.push('commit-offsets'),
       });
-    return { runConfig, drive };
+    return { runConfig, drive, stop: () => r.stop() };
   }
 
   it('resolves the offset only after the effect and its inbox row committed', async () => {
     const steps: string[] = [];
-    const { runConfig, drive } = await runner(
+    const { runConfig, drive, stop } = await runner(
       async () => void steps.push('effect'),
       steps,
       () => true,
     );
     expect(runConfig.eachBatchAutoResolve).toBe(false);
+    expect(runConfig.autoCommit).toBe(false);
     await drive('7');
-    expect(steps).toEqual(['begin', 'inbox', 'effect', 'commit', 'resolve 7', 'commit-offsets']);
+    expect(steps).toEqual(['begin', 'inbox', 'effect', 'commit', 'resolve 7']);
+    // Committed by the runner's interval or, here, on stop: the next offset to read.
+    await stop();
+    expect(steps.slice(5)).toEqual(['commit-offsets 0:8']);
   });
 
   it('does not resolve the offset of an event that still fails with a retriable error', async () => {
     const steps: string[] = [];
     let calls = 0;
-    const { drive } = await runner(
+    const { drive, stop } = await runner(
       async () => {
         steps.push('effect-failed');
         throw new RetriableError('database unavailable');
@@ -219,6 +215,7 @@ describe('consumer', () => {
     );
     await expect(drive('8')).rejects.toThrow('database unavailable');
     expect(steps.filter((s) => s.startsWith('resolve'))).toEqual([]);
-    expect(steps).not.toContain('commit-offsets');
+    await stop();
+    expect(steps.filter((s) => s.startsWith('commit-offsets'))).toEqual([]);
   });
 });

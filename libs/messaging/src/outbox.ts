@@ -105,25 +105,52 @@ export interface OutboxRelayOptions {
   pollMs?: number;
   /** Published rows are kept this long for inspection, then purged. */
   retentionSeconds?: number;
+  /** After a nudge, wait this long for more commits before reading (default 5). */
+  lingerMs?: number;
   databaseUrl: string;
+  /** The relay's own connection (tests pass a fake); default: a pg Client on `databaseUrl`. */
+  connect?: () => Promise<RelayConnection>;
 }
+
+/** What the relay needs of its dedicated connection (a pg Client). */
+export interface RelayConnection {
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  on(event: 'notification', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  end(): Promise<void>;
+}
+
+type OutboxRow = {
+  id: string;
+  topic: string;
+  message_key: string;
+  envelope: EventEnvelope;
+  created_at: Date;
+};
 
 /**
  * Publishes committed outbox rows in insertion order with the idempotent producer (acks all),
- * in batches, then marks them published in the same transaction that read them. One replica at
- * a time relays (a transaction-scoped advisory lock), so per-case order holds with any number of
- * replicas; the others stand by. A crash between send and commit re-sends rows: consumers
- * de-duplicate by eventId (inbox).
+ * in batches. It works on a connection of its own, outside any transaction: that connection
+ * LISTENs for the outbox's NOTIFY and holds the relay's session advisory lock, so one replica
+ * at a time relays (per-case order holds with any number of replicas; the others stand by, and
+ * take over when the holder's connection ends). One statement per cycle marks the previous
+ * batch published (it was acknowledged by the broker) and reads the next: one round trip and no
+ * BEGIN/COMMIT per publish. A crash between send and mark re-sends rows: consumers de-duplicate
+ * by eventId (inbox).
  */
 export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
-  private listener?: Client;
+  private conn?: RelayConnection;
+  private holdsLock = false;
+  /** Ids sent and acknowledged, to be marked published by the next statement. */
+  private acknowledged: string[] = [];
   private lastHousekeeping = 0;
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly retentionSeconds: number;
+  private readonly lingerMs: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -135,12 +162,15 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollMs ?? 200;
     this.retentionSeconds = options.retentionSeconds ?? 3600;
+    this.lingerMs = options.lingerMs ?? 5;
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.listen().catch((err) => this.logger.warn('outbox LISTEN unavailable, polling only', err));
+    await this.connection().catch((err) =>
+      this.logger.warn('outbox relay connection unavailable; retrying', err),
+    );
     this.loop = this.run();
   }
 
@@ -148,8 +178,19 @@ export class OutboxRelay {
     this.running = false;
     this.nudge();
     await this.loop;
-    await this.listener?.end().catch(() => undefined);
-    this.listener = undefined;
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn && this.acknowledged.length) {
+      await conn
+        .query(
+          `UPDATE "${this.options.schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[])`,
+          [this.acknowledged],
+        )
+        .then(() => (this.acknowledged = []))
+        .catch(() => undefined);
+    }
+    this.holdsLock = false;
+    await conn?.end().catch(() => undefined);
   }
 
   /** Wakes the relay now (called after a local commit; NOTIFY does it for other replicas). */
@@ -157,18 +198,28 @@ export class OutboxRelay {
     this.wake?.();
   }
 
-  private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.options.databaseUrl });
-    client.on('error', (err) => {
-      this.logger.warn('outbox listener connection lost', err);
-      this.listener = undefined;
-      client.end().catch(() => undefined);
-      if (this.running) setTimeout(() => this.running && this.listen().catch(() => undefined), 1000);
+  private async connection(): Promise<RelayConnection> {
+    if (this.conn) return this.conn;
+    const conn = this.options.connect
+      ? await this.options.connect()
+      : await (async () => {
+          const client = new Client({ connectionString: this.options.databaseUrl });
+          await client.connect();
+          return client as unknown as RelayConnection;
+        })();
+    conn.on('error', (err) => {
+      this.logger.warn('outbox relay connection lost', err);
+      if (this.conn === conn) {
+        this.conn = undefined;
+        this.holdsLock = false;
+      }
+      conn.end().catch(() => undefined);
     });
-    await client.connect();
-    client.on('notification', () => this.nudge());
-    await client.query(`LISTEN "${this.options.schema}_outbox"`);
-    this.listener = client;
+    conn.on('notification', () => this.nudge());
+    await conn.query(`LISTEN "${this.options.schema}_outbox"`);
+    this.conn = conn;
+    this.holdsLock = false;
+    return conn;
   }
 
   private async run(): Promise<void> {
@@ -182,82 +233,91 @@ export class OutboxRelay {
       } catch (err) {
         failures++;
         this.logger.warn(`outbox relay attempt failed (${failures})`, err);
+        // Start over on a fresh connection (a lost one has released the lock already).
+        const conn = this.conn;
+        this.conn = undefined;
+        this.holdsLock = false;
+        await conn?.end().catch(() => undefined);
         await this.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
         continue;
       }
-      if (n < this.batchSize) await this.sleep(this.pollMs);
+      if (n < this.batchSize) {
+        const nudged = await this.sleep(this.pollMs);
+        // Woken by a commit: wait a moment for the commits right behind it, so that under load
+        // one statement and one produce request carry many rows (like Kafka's linger.ms, 5 ms
+        // by default since Kafka 4.0). Idle or at low rates this adds at most lingerMs per hop.
+        if (nudged && this.lingerMs > 0 && this.running)
+          await new Promise((r) => setTimeout(r, this.lingerMs));
+      }
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Sleeps up to `ms`; resolves true when `nudge()` woke it sooner. */
+  private sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
+      const t = setTimeout(() => done(false), ms);
+      const done = (nudged: boolean) => {
         clearTimeout(t);
-        resolve();
-      }
-      this.wake = done;
+        this.wake = undefined;
+        resolve(nudged);
+      };
+      this.wake = () => done(true);
     });
   }
 
   /** Returns the number of rows published (0 when idle or another replica holds the lock). */
   async publishOnce(): Promise<number> {
     const s = `"${this.options.schema}"`;
-    const qr = this.dataSource.createQueryRunner();
-    await qr.connect();
-    try {
-      await qr.startTransaction();
-      // One round trip: the relay lock (held to commit) and, only when it was granted, the batch.
-      const rows = (await qr.query(
-        `WITH relay AS (SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked)
-         SELECT o.id, o.topic, o.message_key, o.envelope, o.created_at FROM relay, ${s}.outbox o
-          WHERE relay.locked AND o.published_at IS NULL ORDER BY o.id LIMIT $2`,
-        [`outbox:${this.options.schema}`, this.batchSize],
-      )) as { id: string; topic: string; message_key: string; envelope: EventEnvelope; created_at: Date }[];
-      if (rows.length === 0) {
-        await qr.commitTransaction();
-        return 0;
-      }
-      const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
-      for (const r of rows) {
-        const env = r.envelope;
-        const list = byTopic.get(r.topic) ?? [];
-        list.push({
-          key: r.message_key,
-          value: JSON.stringify(env),
-          headers: {
-            [ENVELOPE_HEADERS.eventId]: env.eventId,
-            [ENVELOPE_HEADERS.type]: env.type,
-            [ENVELOPE_HEADERS.correlationId]: env.correlationId,
-            ...(env.causationId ? { [ENVELOPE_HEADERS.causationId]: env.causationId } : {}),
-            [ENVELOPE_HEADERS.producer]: env.producer,
-          },
-        });
-        byTopic.set(r.topic, list);
-      }
-      await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({
-          topic: topicName(this.kafka, topic),
-          messages,
-        })),
-      });
-      await qr.query(`UPDATE ${s}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
-        rows.map((r) => r.id),
+    const conn = await this.connection();
+    if (!this.holdsLock) {
+      const { rows } = await conn.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [
+        `outbox:${this.options.schema}`,
       ]);
-      await qr.commitTransaction();
-      const now = Date.now();
-      for (const r of rows) {
-        published.inc({ topic: r.topic });
-        publishLatency.observe((now - new Date(r.created_at).getTime()) / 1000);
-      }
-      return rows.length;
-    } catch (err) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
-      throw err;
-    } finally {
-      await qr.release();
+      if (!(rows[0] as { locked: boolean }).locked) return 0;
+      this.holdsLock = true;
     }
+    // One statement, no transaction: mark what the broker acknowledged, read the next batch.
+    const marking = this.acknowledged;
+    const { rows } = (await conn.query(
+      `WITH done AS (UPDATE ${s}.outbox SET published_at = now() WHERE id = ANY($1::bigint[]))
+       SELECT o.id, o.topic, o.message_key, o.envelope, o.created_at FROM ${s}.outbox o
+        WHERE o.published_at IS NULL AND o.id <> ALL($1::bigint[]) ORDER BY o.id LIMIT $2`,
+      [marking, this.batchSize],
+    )) as { rows: OutboxRow[] };
+    this.acknowledged = [];
+    if (rows.length === 0) return 0;
+    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    for (const r of rows) {
+      const env = r.envelope;
+      const list = byTopic.get(r.topic) ?? [];
+      list.push({
+        key: r.message_key,
+        value: JSON.stringify(env),
+        headers: {
+          [ENVELOPE_HEADERS.eventId]: env.eventId,
+          [ENVELOPE_HEADERS.type]: env.type,
+          [ENVELOPE_HEADERS.correlationId]: env.correlationId,
+          ...(env.causationId ? { [ENVELOPE_HEADERS.causationId]: env.causationId } : {}),
+          [ENVELOPE_HEADERS.producer]: env.producer,
+        },
+      });
+      byTopic.set(r.topic, list);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({
+        topic: topicName(this.kafka, topic),
+        messages,
+      })),
+    });
+    // Acknowledged by all in-sync replicas: marked published by the next statement.
+    this.acknowledged = rows.map((r) => r.id);
+    const now = Date.now();
+    for (const r of rows) {
+      published.inc({ topic: r.topic });
+      publishLatency.observe((now - new Date(r.created_at).getTime()) / 1000);
+    }
+    return rows.length;
   }
 
   private async housekeeping(): Promise<void> {

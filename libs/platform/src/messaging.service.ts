@@ -46,6 +46,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
         schema: config.schema,
         databaseUrl: config.databaseUrl,
         batchSize: Number(process.env.OUTBOX_BATCH_SIZE ?? '500'),
+        lingerMs: Number(process.env.OUTBOX_LINGER_MS ?? '5'),
       },
       logger.child('outbox'),
     );
