@@ -39,6 +39,11 @@ const lag = gauge('kafka_consumer_lag', 'Messages not yet consumed, per group an
   'partition',
 ]);
 const consumed = counter('events_consumed_total', 'Events consumed', ['consumer', 'topic', 'outcome']);
+const chunkFallbacks = counter(
+  'consumer_chunk_fallbacks_total',
+  'Batches rolled back and handled again one event at a time',
+  ['consumer', 'reason'],
+);
 const handleSeconds = histogram('event_handle_seconds', 'Time to handle one event (transaction included)', [
   'consumer',
 ]);
@@ -287,6 +292,10 @@ export class EventConsumerRunner {
         }
       });
     } catch (err) {
+      const code =
+        (err as { code?: string; driverError?: { code?: string } })?.driverError?.code ??
+        (err as { code?: string })?.code;
+      chunkFallbacks.inc({ consumer: this.spec.name, reason: code ?? (err as Error)?.name ?? 'error' });
       this.log.debug(`batch of ${chunk.length} on ${topic}[${partition}] rolled back; one at a time`, {
         error: (err as Error)?.message,
       });

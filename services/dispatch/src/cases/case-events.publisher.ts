@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { EventEnvelope, Topic } from '@app/contracts';
+import { CaseLifecyclePayload, EventEnvelope, Topic } from '@app/contracts';
 import type { NewEvent } from '@app/messaging';
 import { MessagingService } from '@app/platform';
 import { OpsProjection, OpsStream } from '../ops';
@@ -36,6 +36,29 @@ export class CaseEventsPublisher {
     offset: number,
   ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
     return this.messaging.outboxStatement(events, offset);
+  }
+
+  /**
+   * When the events hold exactly one lifecycle event, its ops projection as CTEs for the
+   * caller's statement (placeholders from `$<offset + 1>`), saving a round trip; call
+   * `projectedInline()` after that statement. Otherwise undefined: call `project`.
+   */
+  inlineProjection(
+    events: NewEvent[],
+    envelopes: EventEnvelope[],
+    offset: number,
+  ): { cteSql: string; params: unknown[] } | undefined {
+    const lifecycle = events.flatMap((e, i) => (e.topic === Topic.CaseLifecycle ? [envelopes[i]] : []));
+    if (lifecycle.length !== 1) return undefined;
+    return this.ops.lifecycleStatement(
+      lifecycle[0] as unknown as EventEnvelope<CaseLifecyclePayload>,
+      offset,
+    );
+  }
+
+  /** After a statement that carried `inlineProjection`. */
+  projectedInline(): void {
+    this.nudgeBoard();
   }
 
   /** Applies written events to the ops read model, in the caller's transaction. */

@@ -78,6 +78,10 @@ export class CaseWorkflow {
     const { slas, parts } = this.plan(loaded, state, events, policy, before, now);
     const published = this.outboxEvents(loaded, state, events, slas);
     const outbox = published.length ? this.events.statement(published, CASE_WRITE_PARAMS) : undefined;
+    // A single lifecycle event is projected into the ops model by the same statement.
+    const inline = outbox
+      ? this.events.inlineProjection(published, outbox.envelopes, CASE_WRITE_PARAMS + outbox.params.length)
+      : undefined;
     await this.cases.write(
       manager,
       loaded,
@@ -91,11 +95,13 @@ export class CaseWorkflow {
       },
       parts,
       outbox,
+      inline,
     );
     for (const sla of parts.newSlas.concat(parts.changedSlas)) {
       if (sla.next_timer_at) this.slaWake?.timerAt(sla.next_timer_at);
     }
-    if (outbox) await this.events.project(manager, published, outbox.envelopes);
+    if (inline) this.events.projectedInline();
+    else if (outbox) await this.events.project(manager, published, outbox.envelopes);
     this.count(events);
     return { state, events };
   }

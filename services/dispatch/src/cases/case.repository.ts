@@ -239,6 +239,8 @@ export class CaseRepository {
     parts: CaseWriteParts,
     /** The transition's outbox rows (MessagingService.outboxStatement from CASE_WRITE_PARAMS). */
     outbox?: { sql: string; params: unknown[] },
+    /** More CTEs on tables this statement does not otherwise touch (the ops projection), after the outbox's params. */
+    inline?: { cteSql: string; params: unknown[] },
   ): Promise<void> {
     let autoCloseAt: Date | null = null;
     if (next.status === 'resolved') {
@@ -274,9 +276,10 @@ export class CaseRepository {
       parts.settledBreaches.map((b) => b.task_id),
     ];
     // One statement with the outbox rows as its last CTE; the pool prepares each shape of it.
+    if (inline && !outbox) throw new Error('CaseRepository.write: inline CTEs come after the outbox rows');
     await manager.query(
-      outbox ? `${WRITE_SQL}, outbox AS (${outbox.sql}) SELECT 1` : `${WRITE_SQL} SELECT 1`,
-      [...params, ...(outbox?.params ?? [])],
+      `${WRITE_SQL}${outbox ? `, outbox AS (${outbox.sql})` : ''}${inline ? `, ${inline.cteSql}` : ''} SELECT 1`,
+      [...params, ...(outbox?.params ?? []), ...(inline?.params ?? [])],
     );
   }
 

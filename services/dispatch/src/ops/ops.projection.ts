@@ -45,9 +45,11 @@ const clip = (s: string | undefined, max: number): string | null =>
  */
 class Params {
   readonly values: unknown[] = [];
+  /** `offset`: placeholders start at `$<offset + 1>` (the statement embedding these CTEs holds the first ones). */
+  constructor(private readonly offset = 0) {}
   add(value: unknown, type: string): string {
     this.values.push(value);
-    return `$${this.values.length}::${type}`;
+    return `$${this.offset + this.values.length}::${type}`;
   }
 }
 
@@ -189,13 +191,27 @@ export class OpsProjection {
   }
 
   async lifecycle(m: EntityManager, e: EventEnvelope<CaseLifecyclePayload>): Promise<void> {
+    const { cteSql, params } = this.lifecycleStatement(e);
+    // One prepared statement per shape (with/without the breach insert and the breach update).
+    await m.query(`WITH ${cteSql}\nSELECT event_id FROM ev`, params);
+  }
+
+  /**
+   * The lifecycle projection as CTEs (`ev`, `oc`, `ot`, and `nb`/`ub` when needed), placeholders
+   * from `$<offset + 1>`: run alone by `lifecycle`, or embedded in the statement that writes the
+   * transition (CaseRepository.write), whose CTEs touch none of the ops tables.
+   */
+  lifecycleStatement(
+    e: EventEnvelope<CaseLifecyclePayload>,
+    offset = 0,
+  ): { cteSql: string; params: unknown[] } {
     const p = e.payload;
     const type = e.type;
     const isLead = p.taskRole !== 'support';
     const breached = type === 'case.sla-breached';
     const acknowledged = type === 'case.escalation-acknowledged';
     const leadAssigned = type === 'case.assigned' && isLead;
-    const v = new Params();
+    const v = new Params(offset);
     const caseId = v.add(p.caseId, 'uuid');
     const eventId = v.add(e.eventId, 'uuid');
     const at = v.add(p.at, 'timestamptz');
@@ -313,7 +329,6 @@ export class OpsProjection {
          )`,
       );
     }
-    // One prepared statement per shape (with/without the breach insert and the breach update).
-    await m.query(`WITH ${cteSql.join(',\n')}\nSELECT event_id FROM ev`, v.values);
+    return { cteSql: cteSql.join(',\n'), params: v.values };
   }
 }
