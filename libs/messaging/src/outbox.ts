@@ -193,9 +193,14 @@ export class OutboxRelay {
     await conn?.end().catch(() => undefined);
   }
 
-  /** Wakes the relay now (called after a local commit; NOTIFY does it for other replicas). */
+  /** Wakes the relay now (called after a local commit; MessagingService wakes other replicas). */
   nudge(): void {
     this.wake?.();
+  }
+
+  /** Whether this process holds the relay lock (the replica that publishes). */
+  get relaying(): boolean {
+    return this.holdsLock;
   }
 
   private async connection(): Promise<RelayConnection> {

@@ -27,6 +27,10 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
   private readonly specs: ConsumerSpec[] = [];
   private readonly runners: EventConsumerRunner[] = [];
   private readonly log: JsonLogger;
+  /** Redis channel on which replicas that do not relay wake the one that does. */
+  private readonly wakeChannel: string;
+  private wakeSubscriber?: Redis;
+  private wakePending?: NodeJS.Timeout;
 
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
@@ -37,6 +41,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
     @Inject(LOGGER) logger: JsonLogger,
   ) {
     this.log = logger.child('messaging');
+    this.wakeChannel = `${config.redisPrefix}outbox-wake:${config.schema}`;
     this.writer = new OutboxWriter(config.schema, config.service);
     this.relay = new OutboxRelay(
       dataSource,
@@ -77,13 +82,23 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
       await this.writer.append(manager, out.events);
       return out.result;
     });
-    this.relay.nudge();
+    this.nudge();
     return result;
   }
 
-  /** Wakes the relay after a commit that wrote outbox rows. */
+  /**
+   * Wakes the relay after a commit that wrote outbox rows: in this process, or — when another
+   * replica holds the relay lock — through Redis (at most one message per 5 ms per process;
+   * without Redis the relay's poll picks the rows up).
+   */
   nudge(): void {
     this.relay.nudge();
+    if (this.relay.relaying || this.wakePending) return;
+    this.wakePending = setTimeout(() => {
+      this.wakePending = undefined;
+      this.redis.publish(this.wakeChannel, '').catch(() => undefined);
+    }, 5);
+    this.wakePending.unref();
   }
 
   /** Registers a consumer; consumers start when the application has bootstrapped. */
@@ -92,7 +107,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
     this.specs.push({
       ...spec,
       afterCommit: (e, m) => {
-        this.relay.nudge();
+        this.nudge();
         afterCommit?.(e, m);
       },
     });
@@ -106,6 +121,20 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
     }
     await this.producer.connect();
     await this.relay.start();
+    this.subscribeWake();
+  }
+
+  private subscribeWake(): void {
+    const sub = this.redis.duplicate({ lazyConnect: true });
+    this.wakeSubscriber = sub;
+    sub.on('error', () => undefined);
+    sub.on('message', () => this.relay.nudge());
+    sub
+      .connect()
+      .then(() => sub.subscribe(this.wakeChannel))
+      .catch((err: Error) =>
+        this.log.warn('outbox wake channel unavailable (the relay polls)', { error: err.message }),
+      );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -128,6 +157,8 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.runners.map((r) => r.stop()));
     await this.relay.stop().catch(() => undefined);
+    if (this.wakePending) clearTimeout(this.wakePending);
+    this.wakeSubscriber?.disconnect();
     await this.producer.disconnect().catch(() => undefined);
     this.redis.disconnect();
     if (this.dataSource.isInitialized) await this.dataSource.destroy().catch(() => undefined);

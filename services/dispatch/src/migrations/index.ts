@@ -5,6 +5,7 @@ import { SlaEngine1764000000000 } from '../sla/sla-engine.migration';
 import { OpsHotspotShards1764100000000 } from './1764100000000-ops-hotspot-shards';
 import { OpsHotspotEvent1764200000000 } from './1764200000000-ops-hotspot-event';
 import { OpsHotspotPending1764300000000 } from './1764300000000-ops-hotspot-pending';
+import { OutboxNoNotify1764400000000 } from './1764400000000-outbox-no-notify';
 
 /** Every migration of the dispatch schema, in order. */
 export const DISPATCH_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const DISPATCH_MIGRATIONS = [
   OpsHotspotShards1764100000000,
   OpsHotspotEvent1764200000000,
   OpsHotspotPending1764300000000,
+  OutboxNoNotify1764400000000,
 ];

@@ -2,6 +2,7 @@ import { Messaging1763900000000 } from './1763900000000-messaging';
 import { Notification1763900100000 } from './1763900100000-notification';
 import { ClaimableIndex1763900200000 } from './1763900200000-claimable-index';
 import { HotDeliveryQueue1763900300000 } from './1763900300000-hot-delivery-queue';
+import { OutboxNoNotify1764400000000 } from './1764400000000-outbox-no-notify';
 
 /** Every migration of the notification schema, in order. */
 export const NOTIFICATION_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const NOTIFICATION_MIGRATIONS = [
   Notification1763900100000,
   ClaimableIndex1763900200000,
   HotDeliveryQueue1763900300000,
+  OutboxNoNotify1764400000000,
 ];
