@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CaseRoutedPayload, CaseTriageRequiredPayload, DomainError, UnitRefDto } from '@app/contracts';
+import {
+  CaseRoutedPayload,
+  CaseTriageRequiredPayload,
+  DomainError,
+  EventEnvelope,
+  Topic,
+  UnitRefDto,
+} from '@app/contracts';
 import { JsonLogger } from '@app/observability';
 import { LOGGER } from '@app/platform';
 import { allowedCommands, DISPATCH_ERRORS, isFinalStatus, UnitAssignment } from '../domain';
-import { CaseRepository, CaseWorkflow, LoadedCase } from '../cases';
+import { CaseEventsPublisher, CaseRepository, CaseWorkflow, CREATE_PARAMS, LoadedCase } from '../cases';
 import { UnitsRepository } from '../units';
 
 export type RoutingOutcome = 'assigned' | 'triaged' | 'ignored';
@@ -23,17 +30,21 @@ export class CaseRoutingHandler {
     private readonly cases: CaseRepository,
     private readonly workflow: CaseWorkflow,
     private readonly units: UnitsRepository,
+    private readonly events: CaseEventsPublisher,
     @Inject(LOGGER) logger: JsonLogger,
   ) {
     this.log = logger.child('case-routing');
   }
 
-  async routed(manager: EntityManager, p: CaseRoutedPayload): Promise<RoutingOutcome> {
-    const { loaded } = await this.cases.createOrLock(manager, p.report, {
-      priority: p.priority,
-      categoryCode: p.categoryCode,
-      mandatoryReport: p.mandatoryReport,
-    });
+  /** `event`: routing's answer, projected into the ops model by the statement that creates the case. */
+  async routed(manager: EntityManager, event: EventEnvelope<CaseRoutedPayload>): Promise<RoutingOutcome> {
+    const p = event.payload;
+    const { loaded } = await this.cases.createOrLock(
+      manager,
+      p.report,
+      { priority: p.priority, categoryCode: p.categoryCode, mandatoryReport: p.mandatoryReport },
+      this.events.routingProjection(Topic.CaseRouted, event, CREATE_PARAMS),
+    );
     if (this.isStale(loaded, p.attempt, 'case.routed')) return 'ignored';
     const lead = await this.assignment(manager, p.lead);
     const support = await Promise.all(
@@ -77,12 +88,17 @@ export class CaseRoutingHandler {
     }
   }
 
-  async triageRequired(manager: EntityManager, p: CaseTriageRequiredPayload): Promise<RoutingOutcome> {
-    const { loaded } = await this.cases.createOrLock(manager, p.report, {
-      priority: p.priority,
-      categoryCode: p.categoryCode,
-      mandatoryReport: p.mandatoryReport,
-    });
+  async triageRequired(
+    manager: EntityManager,
+    event: EventEnvelope<CaseTriageRequiredPayload>,
+  ): Promise<RoutingOutcome> {
+    const p = event.payload;
+    const { loaded } = await this.cases.createOrLock(
+      manager,
+      p.report,
+      { priority: p.priority, categoryCode: p.categoryCode, mandatoryReport: p.mandatoryReport },
+      this.events.routingProjection(Topic.CaseTriageRequired, event, CREATE_PARAMS),
+    );
     if (this.isStale(loaded, p.attempt, 'case.triage-required')) return 'ignored';
     await this.workflow.apply(
       manager,

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CaseLifecyclePayload, EventEnvelope, Topic } from '@app/contracts';
+import {
+  CaseLifecyclePayload,
+  CaseRoutedPayload,
+  CaseTriageRequiredPayload,
+  EventEnvelope,
+  Topic,
+} from '@app/contracts';
 import type { NewEvent } from '@app/messaging';
 import { MessagingService } from '@app/platform';
 import { OpsProjection, OpsStream } from '../ops';
@@ -9,7 +15,7 @@ import { OpsProjection, OpsStream } from '../ops';
  * How dispatch publishes case events: through the outbox, and — in the same transaction — into
  * the ops read model (an inline projection: one statement per event, idempotent by event id).
  * Dispatch writes every lifecycle event itself, so its ops model needs no consumer of its own
- * topic; routing's answers are projected by the consumer that applies them (`projectRouting`).
+ * topic; routing's answers are projected by the statement that creates the case (`routingProjection`).
  */
 @Injectable()
 export class CaseEventsPublisher {
@@ -72,9 +78,18 @@ export class CaseEventsPublisher {
     if (lifecycle) this.nudgeBoard();
   }
 
-  /** Routing's answer, projected in the transaction that applies it to the case. */
-  projectRouting(manager: EntityManager, topic: Topic, event: EventEnvelope<unknown>): Promise<void> {
-    return this.ops.apply(manager, topic, event);
+  /**
+   * Routing's answer (`case.routed` / `case.triage-required`) as ops-projection CTEs for the
+   * statement that creates the case (placeholders from `$<offset + 1>`).
+   */
+  routingProjection(
+    topic: Topic.CaseRouted | Topic.CaseTriageRequired,
+    event: EventEnvelope<unknown>,
+    offset: number,
+  ): { cteSql: string; params: unknown[] } {
+    return topic === Topic.CaseRouted
+      ? this.ops.routedStatement(event as EventEnvelope<CaseRoutedPayload>, offset)
+      : this.ops.triageStatement(event as EventEnvelope<CaseTriageRequiredPayload>, offset);
   }
 
   /** The live board refreshes shortly after (the commit is the caller's; its periodic refresh backs this up). */

@@ -159,6 +159,9 @@ const WRITE_SQL = `WITH case_row AS (
       event_type text, visibility text[], task_id uuid, unit_id text, note text, resident_note text, data jsonb)
   )`;
 
+/** Parameters of createOrLock's INSERT before its inline CTEs' ($1-$12). */
+export const CREATE_PARAMS = 12;
+
 /** Parameters of the transition write before the outbox rows' ($1-$18). */
 export const CASE_WRITE_PARAMS = 18;
 
@@ -186,11 +189,16 @@ export class CaseRepository {
     return row ? this.toLoaded(row) : undefined;
   }
 
-  /** Creates a case awaiting routing from the report snapshot, unless it exists; then locks it. */
+  /**
+   * Creates a case awaiting routing from the report snapshot, unless it exists; then locks it.
+   * `inline`: CTEs on other tables to run in the same statement (routing's answer projected into
+   * the ops model), placeholders after CREATE_PARAMS.
+   */
   async createOrLock(
     manager: EntityManager,
     report: ReportSnapshot,
     init: { priority: Priority; categoryCode?: string; mandatoryReport?: MandatoryReportKind },
+    inline?: { cteSql: string; params: unknown[] },
   ): Promise<{ loaded: LoadedCase; created: boolean }> {
     const state = newCaseState({
       caseId: report.caseId,
@@ -201,12 +209,13 @@ export class CaseRepository {
         : {}),
     });
     const attrs = report.attributes ?? {};
-    const [inserted] = (await manager.query(
-      `INSERT INTO ${S}.cases (case_id, reference, status, priority, category_code, description, grid_code, building_code,
-         community_code, mandatory_report, report, state, created_at, updated_at)
+    const insert = `INSERT INTO ${S}.cases (case_id, reference, status, priority, category_code, description, grid_code,
+         building_code, community_code, mandatory_report, report, state, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, now(), now())
        ON CONFLICT (case_id) DO NOTHING
-       RETURNING ${CASE_COLUMNS}`,
+       RETURNING ${CASE_COLUMNS}`;
+    const [inserted] = (await manager.query(
+      inline ? `WITH ${inline.cteSql}, created AS (${insert}) SELECT * FROM created` : insert,
       [
         report.caseId,
         report.reference,
@@ -220,6 +229,7 @@ export class CaseRepository {
         init.mandatoryReport ?? null,
         JSON.stringify(report),
         encodeJson(state),
+        ...(inline?.params ?? []),
       ],
     )) as CaseRow[];
     // A row this transaction inserted is its own until commit: no lock to take.

@@ -97,29 +97,59 @@ export class OpsProjection {
   }
 
   async routed(m: EntityManager, e: EventEnvelope<CaseRoutedPayload>): Promise<void> {
-    const p = e.payload;
-    await this.snapshot(m, e, p.report, {
-      status: 'routed',
-      priority: p.priority,
-      categoryCode: p.categoryCode,
-      lead: p.lead,
-      triageReason: null,
-    });
+    await this.run(m, this.routedStatement(e));
   }
 
   async triageRequired(m: EntityManager, e: EventEnvelope<CaseTriageRequiredPayload>): Promise<void> {
-    const p = e.payload;
-    await this.snapshot(m, e, p.report, {
-      status: 'triage',
-      priority: p.priority,
-      categoryCode: p.categoryCode ?? p.report.categoryCode,
-      lead: undefined,
-      triageReason: p.reason,
-    });
+    await this.run(m, this.triageStatement(e));
   }
 
-  private async snapshot(
-    m: EntityManager,
+  /** `case.routed` as CTEs, placeholders from `$<offset + 1>` (see `snapshot`). */
+  routedStatement(e: EventEnvelope<CaseRoutedPayload>, offset = 0): { cteSql: string; params: unknown[] } {
+    const p = e.payload;
+    return this.snapshot(
+      e,
+      p.report,
+      {
+        status: 'routed',
+        priority: p.priority,
+        categoryCode: p.categoryCode,
+        lead: p.lead,
+        triageReason: null,
+      },
+      offset,
+    );
+  }
+
+  /** `case.triage-required` as CTEs, placeholders from `$<offset + 1>` (see `snapshot`). */
+  triageStatement(
+    e: EventEnvelope<CaseTriageRequiredPayload>,
+    offset = 0,
+  ): { cteSql: string; params: unknown[] } {
+    const p = e.payload;
+    return this.snapshot(
+      e,
+      p.report,
+      {
+        status: 'triage',
+        priority: p.priority,
+        categoryCode: p.categoryCode ?? p.report.categoryCode,
+        lead: undefined,
+        triageReason: p.reason,
+      },
+      offset,
+    );
+  }
+
+  private async run(m: EntityManager, s: { cteSql: string; params: unknown[] }): Promise<void> {
+    await m.query(`WITH ${s.cteSql}\nSELECT event_id FROM ev`, s.params);
+  }
+
+  /**
+   * Routing's answer as CTEs (`ev`, `oc`): run alone, or embedded in the statement that creates
+   * the dispatch case (CaseRepository.createOrLock), whose INSERT touches none of the ops tables.
+   */
+  private snapshot(
     e: EventRef,
     r: ReportSnapshot,
     d: {
@@ -129,8 +159,9 @@ export class OpsProjection {
       lead: { unitId: string; unitName?: string; unitType: string } | undefined;
       triageReason: string | null;
     },
-  ): Promise<void> {
-    const v = new Params();
+    offset: number,
+  ): { cteSql: string; params: unknown[] } {
+    const v = new Params(offset);
     const caseId = v.add(r.caseId, 'uuid');
     const eventId = v.add(e.eventId, 'uuid');
     const at = v.add(e.occurredAt, 'timestamptz');
@@ -143,8 +174,7 @@ export class OpsProjection {
     // once, on the day it was reported: the upsert that first sets hotspot_day (judged on the
     // locked row) names this event in hotspot_event_id and marks the case hotspot_pending;
     // OpsHotspotRollup adds it to the shared daily counters outside this transaction.
-    await m.query(
-      `WITH ev AS (
+    const cteSql = `ev AS (
          INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
          VALUES (${eventId}, ${caseId}, ${v.add(e.type, 'text')}, ${at}, ${status}, ${leadId}, ${leadName},
            ${v.add(clip(d.triageReason ?? undefined, 1000), 'text')})
@@ -184,10 +214,8 @@ export class OpsProjection {
            hotspot_pending = CASE WHEN c.hotspot_day IS NULL THEN true ELSE c.hotspot_pending END,
            updated_at = now()
          RETURNING 1
-       )
-       SELECT count(*) FROM oc`,
-      v.values,
-    );
+       )`;
+    return { cteSql, params: v.values };
   }
 
   async lifecycle(m: EntityManager, e: EventEnvelope<CaseLifecyclePayload>): Promise<void> {
