@@ -243,49 +243,92 @@ export class DeliveriesRepository {
   }
 
   /**
-   * Records one attempt and, if this worker still holds the claim, the delivery's next state,
-   * in one statement. `laneHasMore`: an open delivery waits behind this one in its lane.
+   * Records one attempt and, if this worker still holds the claim, the delivery's next state.
+   * Completions that arrive in the same turn of the event loop (sends finishing together) are
+   * written by ONE statement (`completeMany`). `laneHasMore`: an open delivery waits behind this
+   * one in its lane.
    */
-  async complete(
+  complete(
     row: DeliveryRow,
     attempt: AttemptRecord,
     next: NextState,
   ): Promise<{ recorded: boolean; laneHasMore: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.completions.push({ row, attempt, next, resolve, reject });
+      if (this.completions.length === 1) setImmediate(() => void this.flushCompletions());
+    });
+  }
+
+  private readonly completions: {
+    row: DeliveryRow;
+    attempt: AttemptRecord;
+    next: NextState;
+    resolve: (r: { recorded: boolean; laneHasMore: boolean }) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+
+  private async flushCompletions(): Promise<void> {
+    const batch = this.completions.splice(0);
+    if (!batch.length) return;
+    try {
+      const done = await this.completeMany(batch);
+      for (const c of batch) {
+        const laneHasMore = done.get(c.row.id);
+        c.resolve({ recorded: laneHasMore !== undefined, laneHasMore: laneHasMore ?? false });
+      }
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+    }
+  }
+
+  /** One statement for many completions: answers, per delivery it updated, whether its lane has more. */
+  private async completeMany(
+    batch: { row: DeliveryRow; attempt: AttemptRecord; next: NextState }[],
+  ): Promise<Map<string, boolean>> {
+    const items = batch.map(({ row, attempt, next }) => ({
+      id: row.id,
+      claim_token: row.claim_token,
+      status: next.status,
+      delay_ms: next.status === 'pending' ? next.delayMs : 0,
+      last_error: next.status === 'delivered' ? null : (attempt.error ?? null),
+      http_status: attempt.httpStatus ?? null,
+      attempt_no: attempt.attemptNo,
+      channel: row.channel,
+      provider: attempt.provider,
+      outcome: attempt.outcome,
+      latency_ms: attempt.latencyMs,
+      error: attempt.error?.slice(0, 2000) ?? null,
+      started_at: attempt.startedAt,
+    }));
+    // The ids as an indexable key list taken inside SQL (the generic plan stays usable).
     const rows = (await this.dataSource.query(
-      `WITH done AS (
-         UPDATE ${this.s}.deliveries SET
-           status = $3,
-           next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + $4 * interval '1 millisecond' ELSE next_attempt_at END,
-           delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
-           dead_at = CASE WHEN $3 = 'dead' THEN now() ELSE dead_at END,
-           last_error = $5, last_http_status = $6, lease_until = NULL, claim_token = NULL, updated_at = now()
-         WHERE id = $1 AND claim_token = $2 AND status = 'sending'
-         RETURNING lane, seq
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, claim_token uuid, status text, delay_ms float8,
+           last_error text, http_status int, attempt_no int, channel text, provider text, outcome text,
+           latency_ms int, error text, started_at timestamptz)
+       ), done AS (
+         UPDATE ${this.s}.deliveries d SET
+           status = x.status,
+           next_attempt_at = CASE WHEN x.status = 'pending' THEN now() + x.delay_ms * interval '1 millisecond' ELSE d.next_attempt_at END,
+           delivered_at = CASE WHEN x.status = 'delivered' THEN now() ELSE d.delivered_at END,
+           dead_at = CASE WHEN x.status = 'dead' THEN now() ELSE d.dead_at END,
+           last_error = x.last_error, last_http_status = x.http_status, lease_until = NULL, claim_token = NULL,
+           updated_at = now()
+         FROM x
+         WHERE d.id = ANY(ARRAY(SELECT (e->>'id')::uuid FROM jsonb_array_elements($1::jsonb) AS e))
+           AND d.id = x.id AND d.claim_token = x.claim_token AND d.status = 'sending'
+         RETURNING d.id, d.lane, d.seq
        ), attempt AS (
          INSERT INTO ${this.s}.delivery_attempts (delivery_id, attempt_no, channel, provider, outcome, http_status, latency_ms, error, started_at)
-         VALUES ($1, $7, $8, $9, $10, $6, $11, $12, $13)
+         SELECT id, attempt_no, channel, provider, outcome, http_status, latency_ms, error, started_at FROM x
        )
-       SELECT EXISTS (
+       SELECT done.id, EXISTS (
          SELECT 1 FROM ${this.s}.deliveries e
          WHERE e.lane = done.lane AND e.seq > done.seq AND ${openWhere('e')}) AS lane_has_more
        FROM done`,
-      [
-        row.id,
-        row.claim_token,
-        next.status,
-        next.status === 'pending' ? next.delayMs : 0,
-        next.status === 'delivered' ? null : (attempt.error ?? null),
-        attempt.httpStatus ?? null,
-        attempt.attemptNo,
-        row.channel,
-        attempt.provider,
-        attempt.outcome,
-        attempt.latencyMs,
-        attempt.error?.slice(0, 2000) ?? null,
-        attempt.startedAt,
-      ],
-    )) as { lane_has_more: boolean }[];
-    return { recorded: rows.length > 0, laneHasMore: rows[0]?.lane_has_more ?? false };
+      [JSON.stringify(items)],
+    )) as { id: string; lane_has_more: boolean }[];
+    return new Map(rows.map((r) => [r.id, r.lane_has_more]));
   }
 
   async list(q: DeliveryQuery): Promise<DeliveryRow[]> {
