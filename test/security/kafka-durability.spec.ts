@@ -44,7 +44,6 @@ describe('outbox relay', () => {
       on: () => undefined,
       end: async () => undefined,
       query: async (sql: string, params: unknown[] = []) => {
-        if (/^LISTEN/.test(sql)) return { rows: [] };
         if (/pg_try_advisory_lock/.test(sql)) {
           steps.push('lock');
           return { rows: [{ locked: true }] };

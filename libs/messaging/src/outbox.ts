@@ -101,7 +101,7 @@ export class OutboxWriter {
 export interface OutboxRelayOptions {
   schema: string;
   batchSize?: number;
-  /** Poll interval when no notification arrives (NOTIFY wakes it sooner). */
+  /** Poll interval when no nudge arrives. */
   pollMs?: number;
   /** Published rows are kept this long for inspection, then purged. */
   retentionSeconds?: number;
@@ -115,7 +115,6 @@ export interface OutboxRelayOptions {
 /** What the relay needs of its dedicated connection (a pg Client). */
 export interface RelayConnection {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
-  on(event: 'notification', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
   end(): Promise<void>;
 }
@@ -131,12 +130,13 @@ type OutboxRow = {
 /**
  * Publishes committed outbox rows in insertion order with the idempotent producer (acks all),
  * in batches. It works on a connection of its own, outside any transaction: that connection
- * LISTENs for the outbox's NOTIFY and holds the relay's session advisory lock, so one replica
- * at a time relays (per-case order holds with any number of replicas; the others stand by, and
- * take over when the holder's connection ends). One statement per cycle marks the previous
- * batch published (it was acknowledged by the broker) and reads the next: one round trip and no
- * BEGIN/COMMIT per publish. A crash between send and mark re-sends rows: consumers de-duplicate
- * by eventId (inbox).
+ * holds the relay's session advisory lock, so one replica at a time relays (per-case order
+ * holds with any number of replicas; the others stand by, and take over when the holder's
+ * connection ends). It is woken by `nudge()` after a local commit (MessagingService forwards a
+ * wake from other replicas over Redis) and polls every `pollMs`. One statement per cycle marks
+ * the previous batch published (it was acknowledged by the broker) and reads the next: one
+ * round trip and no BEGIN/COMMIT per publish. A crash between send and mark re-sends rows:
+ * consumers de-duplicate by eventId (inbox).
  */
 export class OutboxRelay {
   private running = false;
@@ -220,8 +220,6 @@ export class OutboxRelay {
       }
       conn.end().catch(() => undefined);
     });
-    conn.on('notification', () => this.nudge());
-    await conn.query(`LISTEN "${this.options.schema}_outbox"`);
     this.conn = conn;
     this.holdsLock = false;
     return conn;
