@@ -1,3 +1,5 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
 /**
  * DDL for the messaging tables every service has in its own schema: the outbox (written in the
  * same transaction as the state change, published by the relay) and the inbox (one row per
@@ -66,4 +68,19 @@ export function outboxNotifyCreate(schema: string): string[] {
       BEGIN PERFORM pg_notify('${schema}_outbox', ''); RETURN NULL; END $$`,
     `CREATE TRIGGER outbox_notify AFTER INSERT ON ${s}.outbox FOR EACH STATEMENT EXECUTE FUNCTION ${s}.outbox_notify()`,
   ];
+}
+
+/** The migration (same name in every service) that drops the trigger from `schema`'s outbox. */
+export function outboxNoNotifyMigration(schema: string): new () => MigrationInterface {
+  return class OutboxNoNotify1764400000000 implements MigrationInterface {
+    name = 'OutboxNoNotify1764400000000';
+
+    async up(q: QueryRunner): Promise<void> {
+      for (const sql of outboxNotifyDrop(schema)) await q.query(sql);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      for (const sql of outboxNotifyCreate(schema)) await q.query(sql);
+    }
+  };
 }
