@@ -71,16 +71,19 @@ function plans(args: Args, target: 'real' | 'ceiling'): StepPlan[] {
         { rate: 300, seconds: s ?? 6 },
         { rate: 800, seconds: s ?? 6 },
       ];
+    // The fixed 100/s step runs a minute: its first seconds hold the ramp-up (plan caching,
+    // consumer batches growing with the backlog), which a 20 s step mistook for capacity.
     return [100, 200, 400, 700, 1000, 1400, 2000, 2800].map((rate, i) => ({
       rate,
-      seconds: i === 0 ? 20 : (s ?? 15),
+      seconds: i === 0 ? 60 : (s ?? 15),
     }));
   }
   if (args.ceilingRates) return args.ceilingRates.map((rate) => ({ rate, seconds: s ?? 12 }));
   if (args.quick) return [500, 1500, 3000].map((rate) => ({ rate, seconds: s ?? 5 }));
+  // As long as the real services' steps at the rates that decide the ratio.
   return [100, 400, 800, 1200, 1600, 2000, 2500, 3000, 4000, 5000].map((rate) => ({
     rate,
-    seconds: s ?? 12,
+    seconds: s ?? 30,
   }));
 }
 
