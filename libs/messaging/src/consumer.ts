@@ -107,6 +107,14 @@ export class EventConsumerRunner {
     // committed here instead, at most once per interval, on stop, and not at all for a partition
     // that has not moved; the inbox makes the redelivery of an uncommitted tail harmless.
     consumer.on(consumer.events.GROUP_JOIN, () => this.forgetOffsets());
+    // kafkajs gives up for good on an error it calls non-retriable (e.g. "Failed to find group
+    // coordinator" while the broker restarts): the consumer disconnects and never comes back.
+    // A service must not stop consuming, so it is started again here.
+    consumer.on(consumer.events.CRASH, (e: { payload: { error?: Error; restart?: boolean } }) => {
+      if (e.payload.restart || this.stopping) return;
+      this.log.error(`consumer crashed for good in kafkajs (${e.payload.error?.message}); starting it again`);
+      this.restartAfterCrash(consumer, 1);
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -156,6 +164,23 @@ export class EventConsumerRunner {
       this.lagTimer = setInterval(() => void this.measureLag().catch(() => undefined), lagEveryMs);
       this.lagTimer.unref();
     }
+  }
+
+  private restartAfterCrash(crashed: Consumer, attempt: number): void {
+    const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
+    setTimeout(() => {
+      if (this.stopping) return;
+      if (this.lagTimer) clearInterval(this.lagTimer);
+      if (this.commitTimer) clearInterval(this.commitTimer);
+      const current = this.consumer;
+      this.consumer = undefined;
+      this.forgetOffsets();
+      for (const c of new Set([crashed, current])) c?.disconnect().catch(() => undefined);
+      this.start().catch((err) => {
+        this.log.warn(`consumer restart attempt ${attempt} failed; retrying`, err);
+        this.restartAfterCrash(crashed, attempt + 1);
+      });
+    }, delay).unref();
   }
 
   /** Publishes kafka_consumer_lag: the log end offset minus the group's committed offset. */
