@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { BenchNamespace } from '../lib/namespace';
-import { BenchProcess, freePort, REPO_ROOT, sleep, startProcess } from '../lib/procs';
+import { BenchProcess, freePort, REPO_ROOT, serviceRuntimeEnv, sleep, startProcess } from '../lib/procs';
 
 export const SERVICES = ['routing', 'dispatch', 'notification', 'intake'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -34,6 +34,7 @@ export class Cluster {
       SERVICES.map((x) => [`${x.toUpperCase()}_PORT`, String(this.ports.get(x))]),
     );
     return {
+      ...serviceRuntimeEnv(),
       ...this.ns.env,
       SEED_DEMO: 'true',
       SEED_DEMO_STAFF: 'true',

@@ -21,6 +21,21 @@ export const REPO_ROOT = ((): string => {
 
 export { freePort } from '@app/testing';
 
+/**
+ * The services' runtime settings (deploy/service-runtime.env: heap limit, malloc arenas), so the
+ * bench and the fault test run them as `npm start` and the Docker image do.
+ */
+export function serviceRuntimeEnv(
+  file = join(REPO_ROOT, 'deploy', 'service-runtime.env'),
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\s*([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) env[m[1]] = m[2].trim();
+  }
+  return env;
+}
+
 export async function waitUntil(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchNamespace } from '../lib/namespace';
 import { keepAliveAgent, postJson } from '../lib/load';
-import { BenchProcess, freePort, REPO_ROOT, startProcess, DIST_ROOT } from '../lib/procs';
+import { BenchProcess, freePort, REPO_ROOT, serviceRuntimeEnv, startProcess, DIST_ROOT } from '../lib/procs';
 import type { Target } from '../lib/target';
 
 export const SERVICES = ['routing', 'dispatch', 'notification', 'intake'] as const;
@@ -153,7 +153,7 @@ export async function startReal(
   const ports = new Map<ServiceName, number>();
   for (const s of SERVICES) ports.set(s, await freePort());
   const portEnv = Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_PORT`, String(ports.get(s))]));
-  const env = serviceEnv(ns, { ...portEnv, ...extraEnv });
+  const env = serviceEnv(ns, { ...serviceRuntimeEnv(), ...portEnv, ...extraEnv });
   const processes: BenchProcess[] = [];
   const started = await Promise.allSettled(
     SERVICES.map((s) =>

@@ -17,6 +17,11 @@ mkdir -p "${RUN_DIR}/logs"
 stop_services
 export SEED_DEMO="${SEED_DEMO:-true}" SEED_DEMO_STAFF="${SEED_DEMO_STAFF:-true}" NOTIFY_PROVIDER_MODE="${NOTIFY_PROVIDER_MODE:-dev}"
 export NODE_ENV="${NODE_ENV:-production}" MIGRATE_ON_BOOT=false
+# The services' runtime settings (heap limit, malloc arenas), as in the Docker image and the bench.
+set -a
+# shellcheck source=deploy/service-runtime.env
+source deploy/service-runtime.env
+set +a
 for svc in "${SERVICES[@]}"; do
   port=${SERVICE_PORTS[$svc]}
   nohup node --enable-source-maps "dist/services/${svc}/src/main.js" >"${RUN_DIR}/logs/${svc}.log" 2>&1 &
