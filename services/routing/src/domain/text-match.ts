@@ -53,6 +53,10 @@ interface CompiledTerm {
   stems: string[];
   /** Weight per owner. */
   owners: Map<string, number>;
+  /** zh: the key's first character (a text without it cannot match); en: the first stem. */
+  head: string;
+  /** zh: the key's two characters when it is a two-character CJK word (matched split too). */
+  pair?: readonly [string, string];
 }
 
 export interface CompiledLexicon {
@@ -201,7 +205,18 @@ export function compileLexicon(groups: readonly LexiconGroup[]): CompiledLexicon
     const mapKey = `${lang}:${key}`;
     let compiled = byKey.get(mapKey);
     if (!compiled) {
-      compiled = { display: parsed.term, lang, key, stems, owners: new Map() };
+      const chars = [...key];
+      compiled = {
+        display: parsed.term,
+        lang,
+        key,
+        stems,
+        owners: new Map(),
+        head: lang === 'zh' ? chars[0] : stems[0],
+        ...(lang === 'zh' && chars.length === 2 && chars.every((ch) => CJK.test(ch))
+          ? { pair: [chars[0], chars[1]] as const }
+          : {}),
+      };
       byKey.set(mapKey, compiled);
     }
     // The same term listed twice for one owner keeps the strongest weight (by magnitude).
@@ -263,8 +278,11 @@ export function isFrontedGap(gap: string): boolean {
   return gap.length <= MAX_SPLIT_GAP && FRONTED_GAP.test(gap);
 }
 
-function splitZhSpans(compact: string, term: CompiledTerm): Span[] {
-  const [first, second] = [...term.key];
+function splitZhSpans(
+  compact: string,
+  term: CompiledTerm,
+  [first, second]: readonly [string, string],
+): Span[] {
   const spans: Span[] = [];
   // Ranks below an exact match of the same length, like an approximate one.
   const span = (start: number, end: number): Span => ({
@@ -301,9 +319,12 @@ function splitZhSpans(compact: string, term: CompiledTerm): Span[] {
 
 function zhSpans(compact: string, terms: readonly CompiledTerm[]): Span[] {
   const spans: Span[] = [];
+  // Every kind of match (exact, split, approximate) starts with the key's first character: the
+  // lexicon has hundreds of terms, a report a few dozen characters.
+  const present = new Set(compact);
   for (const term of terms) {
-    if (term.key.length === 2 && [...term.key].every((ch) => CJK.test(ch)))
-      spans.push(...splitZhSpans(compact, term));
+    if (!present.has(term.head)) continue;
+    if (term.pair) spans.push(...splitZhSpans(compact, term, term.pair));
     let from = 0;
     for (;;) {
       const at = compact.indexOf(term.key, from);
@@ -354,7 +375,9 @@ function maxGap(wordCount: number): number {
 
 function enSpans(tokens: readonly string[], terms: readonly CompiledTerm[]): Span[] {
   const spans: Span[] = [];
+  const present = new Set(tokens);
   for (const term of terms) {
+    if (!present.has(term.head)) continue;
     const n = term.stems.length;
     const gap = maxGap(n);
     for (let i = 0; i < tokens.length; i++) {
