@@ -5,3 +5,4 @@ export * from './topics';
 export * from './envelope';
 export * from './payloads';
 export * from './registry';
+export * from './validation-cache';

@@ -14,6 +14,11 @@ import {
   UnitReferencePayload,
 } from './payloads';
 import { EVENT_TYPES, Topic } from './topics';
+import { memoizeValidationMetadata } from './validation-cache';
+
+// Every service validates each event it consumes and each request it takes (ValidationPipe uses
+// the same class-validator storage): look each class's rules up once.
+memoizeValidationMetadata();
 
 type Ctor<T = object> = new () => T;
 
