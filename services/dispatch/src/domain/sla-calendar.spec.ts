@@ -225,13 +225,48 @@ describe('properties', () => {
   it('an all-day calendar equals 24x7 in any zone, DST included', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('America/New_York', 'Asia/Shanghai', 'Europe/Berlin'),
+        // Lord Howe shifts by half an hour for DST, Kathmandu is UTC+5:45.
+        fc.constantFrom(
+          'America/New_York',
+          'Asia/Shanghai',
+          'Europe/Berlin',
+          'Australia/Lord_Howe',
+          'Asia/Kathmandu',
+        ),
         instant,
         duration,
         (zone, a, s) => {
           expect(addBusinessSeconds(a, s, allDays(zone))).toEqual(
             addBusinessSeconds(a, s, TWENTY_FOUR_SEVEN),
           );
+        },
+      ),
+    );
+  });
+});
+
+describe('local day of an instant', () => {
+  const instant = fc
+    .integer({ min: Date.UTC(2026, 0, 1) / 1000, max: Date.UTC(2027, 11, 31) / 1000 })
+    .map((s) => new Date(s * 1000));
+
+  it('is the date of its local wall clock in any zone, DST included', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          'America/New_York',
+          'Europe/London',
+          'Australia/Lord_Howe',
+          'Asia/Kathmandu',
+          'Pacific/Chatham',
+        ),
+        instant,
+        (zone, at) => {
+          // Open from local midnight to noon: business time exactly when the local hour is < 12,
+          // which holds only if the instant's window is taken from the right local day.
+          const cal: SlaCalendar = { ...allDays(zone), dayStart: '00:00', dayEnd: '12:00' };
+          const hour = Number(localDateTime(at, zone).slice(11, 13));
+          expect(isBusinessTime(at, cal)).toBe(hour < 12);
         },
       ),
     );

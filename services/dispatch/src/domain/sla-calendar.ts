@@ -162,8 +162,8 @@ function localToUtc(dayNumber: number, minute: number, timezone: string): number
 
 /** Days since 1970-01-01 of the local date an instant falls on. */
 function localDayNumber(ms: number, timezone: string): number {
-  const p = localParts(ms, timezone);
-  return Date.UTC(p.year, p.month - 1, p.day) / DAY_MS;
+  // The local wall clock is the instant plus the zone's offset (remembered per quarter hour).
+  return Math.floor((ms + offsetAt(ms, timezone)) / DAY_MS);
 }
 
 const isoDate = (dayNumber: number): string => new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
