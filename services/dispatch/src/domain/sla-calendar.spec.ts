@@ -184,10 +184,12 @@ describe('invalid calendars and arguments', () => {
   });
 });
 
+/** Instants over two years: both DST changes of each year in the zones that have them. */
+const instant = fc
+  .integer({ min: Date.UTC(2026, 0, 1) / 1000, max: Date.UTC(2027, 11, 31) / 1000 })
+  .map((s) => new Date(s * 1000));
+
 describe('properties', () => {
-  const instant = fc
-    .integer({ min: Date.UTC(2026, 0, 1) / 1000, max: Date.UTC(2027, 11, 31) / 1000 })
-    .map((s) => new Date(s * 1000));
   const duration = fc.integer({ min: 0, max: 30 * 24 * H });
   const calendars = fc.constantFrom<SlaCalendar>(CN, NY, TWENTY_FOUR_SEVEN, allDays('America/New_York'));
 
@@ -246,10 +248,6 @@ describe('properties', () => {
 });
 
 describe('local day of an instant', () => {
-  const instant = fc
-    .integer({ min: Date.UTC(2026, 0, 1) / 1000, max: Date.UTC(2027, 11, 31) / 1000 })
-    .map((s) => new Date(s * 1000));
-
   it('is the date of its local wall clock in any zone, DST included', () => {
     fc.assert(
       fc.property(
