@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './procs';
+import { REPO_ROOT, serviceRuntimeEnv } from './procs';
 import type { StepResult } from './runner';
 
 export interface Machine {
@@ -13,6 +13,8 @@ export interface Machine {
   node: string;
   commit: string;
   dirty: boolean;
+  /** The services' runtime settings (deploy/service-runtime.env), as `K=v K=v`. */
+  runtime: string;
 }
 
 export function machine(): Machine {
@@ -41,6 +43,9 @@ export function machine(): Machine {
     node: process.version,
     commit: sh('git', ['rev-parse', '--short', 'HEAD']) || 'unknown',
     dirty: sh('git', ['status', '--porcelain', '--untracked-files=no']).length > 0,
+    runtime: Object.entries(serviceRuntimeEnv())
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
   };
 }
 
@@ -136,7 +141,7 @@ export function appendSection(opts: {
   lines.push(`\n## ${opts.started.toISOString().slice(0, 16).replace('T', ' ')} UTC — ${opts.mode} run`);
   lines.push('');
   lines.push(
-    `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GiB RAM, load average at start ${m.loadAtStart}; Node ${m.node}; commit \`${m.commit}\`${m.dirty ? ' (with uncommitted changes)' : ''}.`,
+    `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GiB RAM, load average at start ${m.loadAtStart}; Node ${m.node}; commit \`${m.commit}\`${m.dirty ? ' (with uncommitted changes)' : ''}; services run with \`${m.runtime}\`.`,
   );
   lines.push('');
   lines.push(
