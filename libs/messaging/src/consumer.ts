@@ -94,6 +94,11 @@ export class EventConsumerRunner {
       rebalanceTimeout: 30000,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: 250,
+      // kafkajs fetches again only when every partition's batch from the last fetch is handled: a
+      // partition that brought 1 MB (kafkajs's default) of backlog held the other eleven idle
+      // behind it. A smaller share per partition keeps the rounds short and even (Kafka still
+      // returns at least one record batch, so a larger message is never stuck).
+      maxBytesPerPartition: Math.max(1024, Number(process.env.CONSUMER_MAX_BYTES_PER_PARTITION ?? '65536')),
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 200, retries: 10 },
     });
