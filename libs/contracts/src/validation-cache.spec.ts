@@ -1,7 +1,16 @@
 import 'reflect-metadata';
-import { IsInt, IsOptional, IsString, MaxLength, Min, ValidateNested, validateSync } from 'class-validator';
 import { plainToInstance, Type } from 'class-transformer';
-import { getMetadataStorage, ValidatorOptions } from 'class-validator';
+import {
+  getMetadataStorage,
+  IsInt,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  ValidateNested,
+  validateSync,
+  ValidatorOptions,
+} from 'class-validator';
 import { memoizeValidationMetadata } from './validation-cache';
 
 class Base {
