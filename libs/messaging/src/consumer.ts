@@ -13,7 +13,64 @@ export interface MessageMeta {
   topic: Topic;
   partition: number;
   offset: string;
+  /**
+   * The event's inbox row for the handler to write in its own statement (`withInbox`): set on the
+   * one-event path of a consumer whose spec says `inbox: 'first-statement' | 'only-statement'`;
+   * undefined in a chunk (the runner has written the chunk's inbox rows).
+   */
+  inbox?: InboxClaim;
 }
+
+/**
+ * An event's inbox row written as the first CTE of the handler's first statement instead of by a
+ * separate INSERT: one round trip less per event, and none of BEGIN/COMMIT when that statement is
+ * the whole effect. It is a plain INSERT: a duplicate fails the statement on the inbox key, and
+ * the transaction with it, before the effect; the runner counts it as a duplicate.
+ */
+export class InboxClaim {
+  claimed = false;
+
+  constructor(
+    private readonly schema: string,
+    readonly eventId: string,
+    readonly consumer: string,
+    readonly topic: string,
+  ) {}
+
+  /** `sql` (a statement, with or without its own WITH) led by the inbox insert; its parameters follow `params`. */
+  into(sql: string, params: unknown[]): [string, unknown[]] {
+    if (this.claimed) throw new Error(`event ${this.eventId}: the inbox row is claimed once`);
+    this.claimed = true;
+    const n = params.length;
+    const claimSql = `inbox_claim AS (INSERT INTO "${this.schema}".inbox (event_id, consumer, topic) VALUES ($${n + 1}::uuid, $${n + 2}::text, $${n + 3}::text))`;
+    const lead = /^\s*WITH(\s+RECURSIVE)?\s/i.exec(sql);
+    const text = lead ? `${lead[0]}${claimSql}, ${sql.slice(lead[0].length)}` : `WITH ${claimSql} ${sql}`;
+    return [text, [...params, this.eventId, this.consumer, this.topic]];
+  }
+}
+
+/** The statement with the event's inbox claim when the runner passed one; as it is otherwise. */
+export function withInbox(
+  inbox: InboxClaim | undefined,
+  sql: string,
+  params: unknown[],
+): [string, unknown[]] {
+  return inbox ? inbox.into(sql, params) : [sql, params];
+}
+
+/** A statement that failed on the inbox key: the event was handled before (or is, concurrently). */
+export function isInboxConflict(err: unknown): boolean {
+  const e = err as {
+    code?: string;
+    constraint?: string;
+    driverError?: { code?: string; constraint?: string };
+  };
+  const code = e?.driverError?.code ?? e?.code;
+  const constraint = e?.driverError?.constraint ?? e?.constraint;
+  return code === '23505' && constraint === 'inbox_pkey';
+}
+
+class DuplicateEvent extends Error {}
 
 /** Handles one validated event inside the transaction that also records it in the inbox. */
 export type EventHandler<T extends Topic = Topic> = (
@@ -29,6 +86,14 @@ export interface ConsumerSpec {
   handle: EventHandler;
   /** Partitions processed in parallel (order holds within each). */
   partitionsConcurrently?: number;
+  /**
+   * Who writes a lone event's inbox row. 'runner' (default): an INSERT of its own, first in the
+   * transaction. 'first-statement': the handler's first statement carries `meta.inbox`
+   * (`withInbox`). 'only-statement': that statement is the handler's whole effect, run without
+   * BEGIN/COMMIT (one round trip per event). A handler that issues no statement (an event it
+   * ignores) leaves the row to the runner. Chunks always have the runner write their rows.
+   */
+  inbox?: 'runner' | 'first-statement' | 'only-statement';
   /** Called after the transaction commits (e.g. to nudge a local worker). */
   afterCommit?: (event: EventEnvelope<PayloadOf[Topic]>, meta: MessageMeta) => void;
 }
@@ -361,19 +426,7 @@ export class EventConsumerRunner {
       for (let attempt = 1; ; attempt++) {
         const started = process.hrtime.bigint();
         try {
-          let duplicate = false;
-          await this.dataSource.transaction(async (manager) => {
-            const inserted = (await manager.query(
-              `INSERT INTO "${this.schema}".inbox (event_id, consumer, topic) VALUES ($1, $2, $3)
-               ON CONFLICT DO NOTHING RETURNING event_id`,
-              [event.eventId, this.spec.name, topic],
-            )) as unknown[];
-            if (inserted.length === 0) {
-              duplicate = true;
-              return;
-            }
-            await this.spec.handle(event, manager, meta);
-          });
+          const duplicate = await this.handleOne(event, meta);
           consumed.inc({ consumer: this.spec.name, topic, outcome: duplicate ? 'duplicate' : 'handled' });
           handleSeconds.observe(
             { consumer: this.spec.name },
@@ -398,6 +451,69 @@ export class EventConsumerRunner {
           await heartbeat().catch(() => undefined);
         }
       }
+    });
+  }
+
+  /** One event in its own transaction (or statement); true when it was a duplicate. */
+  private async handleOne(event: EventEnvelope<PayloadOf[Topic]>, meta: MessageMeta): Promise<boolean> {
+    const mode = this.spec.inbox ?? 'runner';
+    const claimInbox = async (manager: EntityManager): Promise<boolean> =>
+      (
+        (await manager.query(
+          `INSERT INTO "${this.schema}".inbox (event_id, consumer, topic) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING RETURNING event_id`,
+          [event.eventId, this.spec.name, meta.topic],
+        )) as unknown[]
+      ).length > 0;
+    if (mode === 'runner') {
+      let duplicate = false;
+      await this.dataSource.transaction(async (manager) => {
+        if (!(await claimInbox(manager))) duplicate = true;
+        else await this.spec.handle(event, manager, meta);
+      });
+      return duplicate;
+    }
+    const inbox = new InboxClaim(this.schema, event.eventId, this.spec.name, meta.topic);
+    const run = async (manager: EntityManager) => {
+      await this.spec.handle(event, this.guarded(manager, inbox, mode), { ...meta, inbox });
+      // The handler issued no statement (an event it has nothing to do for): record it as seen.
+      if (!inbox.claimed && !(await claimInbox(manager))) throw new DuplicateEvent();
+    };
+    try {
+      if (mode === 'only-statement') await run(this.dataSource.manager);
+      else await this.dataSource.transaction(run);
+      return false;
+    } catch (err) {
+      if (err instanceof DuplicateEvent || isInboxConflict(err)) return true;
+      throw err;
+    }
+  }
+
+  /**
+   * The manager a handler that writes its own inbox row works with: its first statement must carry
+   * the claim (else a duplicate would take effect), and an 'only-statement' handler gets one.
+   */
+  private guarded(
+    manager: EntityManager,
+    inbox: InboxClaim,
+    mode: 'first-statement' | 'only-statement',
+  ): EntityManager {
+    let statements = 0;
+    const name = this.spec.name;
+    return new Proxy(manager, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver) as unknown;
+        return (sql: string, params?: unknown[]) => {
+          statements++;
+          if (!inbox.claimed)
+            throw new Error(
+              `consumer ${name}: the handler's first statement must carry meta.inbox (withInbox)`,
+            );
+          if (mode === 'only-statement' && statements > 1)
+            throw new Error(`consumer ${name}: an 'only-statement' handler ran a second statement`);
+          return target.query(sql, params);
+        };
+      },
     });
   }
 

@@ -43,6 +43,9 @@ export class OutboxWriter {
   private readonly validate =
     (process.env.OUTBOX_VALIDATE ?? (process.env.NODE_ENV === 'production' ? 'false' : 'true')) === 'true';
 
+  /** Outbox statements built so far (append included): a change means a handler wrote events. */
+  prepared = 0;
+
   constructor(
     private readonly schema: string,
     private readonly producer: string,
@@ -64,8 +67,11 @@ export class OutboxWriter {
   insertStatement(
     events: NewEvent[],
     offset = 0,
+    /** A condition (SQL over the statement's other CTEs) without which no row is written. */
+    onlyIf?: string,
   ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
     if (events.length === 0) throw new Error('insertStatement needs at least one event');
+    this.prepared++;
     const ctx = currentContext();
     const now = new Date().toISOString();
     const envelopes: EventEnvelope[] = events.map((e) => {
@@ -88,10 +94,15 @@ export class OutboxWriter {
     const rows = envelopes.map((env, i) => {
       params.push(env.eventId, events[i].topic, env.key, env.type, JSON.stringify(env));
       const b = offset + i * 5;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
+      return onlyIf
+        ? `($${b + 1}::uuid, $${b + 2}::text, $${b + 3}::text, $${b + 4}::text, $${b + 5}::jsonb)`
+        : `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
     });
+    const into = `INSERT INTO "${this.schema}".outbox (event_id, topic, message_key, event_type, envelope)`;
     return {
-      sql: `INSERT INTO "${this.schema}".outbox (event_id, topic, message_key, event_type, envelope) VALUES ${rows.join(', ')}`,
+      sql: onlyIf
+        ? `${into} SELECT * FROM (VALUES ${rows.join(', ')}) AS v WHERE ${onlyIf}`
+        : `${into} VALUES ${rows.join(', ')}`,
       params,
       envelopes,
     };

@@ -1,3 +1,4 @@
+import { CaseReportedPayload, Topic } from '@app/contracts';
 import { JsonLogger } from '@app/observability';
 import { MessagingService } from './messaging.service';
 import type { PlatformConfig } from './config';
@@ -45,5 +46,48 @@ describe('MessagingService.nudge: waking the relay in another replica', () => {
     svc.nudge();
     await jest.advanceTimersByTimeAsync(10);
     expect(published).toEqual([]);
+  });
+});
+
+describe('MessagingService.consume: the relay is woken after commits that wrote events', () => {
+  const caseId = '6f1c8a52-3d8e-4b4e-9a51-0d1f0c6f7a10';
+  const reported = {
+    caseId,
+    reference: 'WL-20261205-000001',
+    channel: 'app',
+    description: '路灯不亮',
+    location: { buildingCode: 'B-01' },
+    reporter: { anonymous: true, confidential: false },
+    media: [],
+    reportedAt: new Date().toISOString(),
+  } as CaseReportedPayload;
+
+  it('nudges after a handler that built an outbox statement, not after one that wrote none', async () => {
+    const { svc } = service();
+    const nudges = jest.spyOn(svc, 'nudge').mockImplementation(() => undefined);
+    const afterCommits: string[] = [];
+    svc.consume({
+      name: 'c',
+      topics: [],
+      handle: async (event) => {
+        if (event.type === 'writes')
+          svc.outboxStatement([
+            { topic: Topic.CaseReported, type: 'case.reported', key: caseId, payload: reported },
+          ]);
+      },
+      afterCommit: (e) => void afterCommits.push(e.type),
+    });
+    const spec = (svc as unknown as { specs: import('@app/messaging').ConsumerSpec[] }).specs[0];
+    const meta = { topic: 'case.reported' as never, partition: 0, offset: '0' };
+    const quiet = { type: 'quiet' } as never;
+    const writes = { type: 'writes' } as never;
+    await spec.handle(quiet, {} as never, meta);
+    spec.afterCommit!(quiet, meta);
+    expect(nudges).not.toHaveBeenCalled();
+    await spec.handle(writes, {} as never, meta);
+    spec.afterCommit!(writes, meta);
+    expect(nudges).toHaveBeenCalledTimes(1);
+    // The spec's own afterCommit still runs for both.
+    expect(afterCommits).toEqual(['quiet', 'writes']);
   });
 });

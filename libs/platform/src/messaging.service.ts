@@ -69,8 +69,10 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
   outboxStatement(
     events: NewEvent[],
     offset = 0,
+    /** SQL over the statement's other CTEs: no row is written unless it holds. */
+    onlyIf?: string,
   ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
-    return this.writer.insertStatement(events, offset);
+    return this.writer.insertStatement(events, offset, onlyIf);
   }
 
   /** Runs `work` in a transaction and publishes what it returns through the outbox, atomically. */
@@ -101,13 +103,24 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
     this.wakePending.unref();
   }
 
-  /** Registers a consumer; consumers start when the application has bootstrapped. */
+  /**
+   * Registers a consumer; consumers start when the application has bootstrapped. The relay is
+   * woken after a commit whose handler wrote outbox rows (not after every event: most events
+   * consumed write none, and an empty relay cycle is a round trip for nothing).
+   */
   consume(spec: ConsumerSpec): void {
-    const afterCommit = spec.afterCommit;
+    const { handle, afterCommit } = spec;
+    const wroteEvents = new WeakSet<object>();
     this.specs.push({
       ...spec,
+      handle: async (event, manager, meta) => {
+        const before = this.writer.prepared;
+        await handle(event, manager, meta);
+        // Another partition's handler may have written meanwhile: a wake too many, never one too few.
+        if (this.writer.prepared !== before) wroteEvents.add(event);
+      },
       afterCommit: (e, m) => {
-        this.nudge();
+        if (wroteEvents.delete(e)) this.nudge();
         afterCommit?.(e, m);
       },
     });

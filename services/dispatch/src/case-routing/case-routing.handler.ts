@@ -9,6 +9,7 @@ import {
   Topic,
   UnitRefDto,
 } from '@app/contracts';
+import type { InboxClaim } from '@app/messaging';
 import { JsonLogger } from '@app/observability';
 import { LOGGER } from '@app/platform';
 import { allowedCommands, DISPATCH_ERRORS, isFinalStatus, UnitAssignment } from '../domain';
@@ -36,14 +37,22 @@ export class CaseRoutingHandler {
     this.log = logger.child('case-routing');
   }
 
-  /** `event`: routing's answer, projected into the ops model by the statement that creates the case. */
-  async routed(manager: EntityManager, event: EventEnvelope<CaseRoutedPayload>): Promise<RoutingOutcome> {
+  /**
+   * `event`: routing's answer, projected into the ops model by the statement that creates the
+   * case; `inbox` (an event handled alone): its inbox row, written by that statement too.
+   */
+  async routed(
+    manager: EntityManager,
+    event: EventEnvelope<CaseRoutedPayload>,
+    inbox?: InboxClaim,
+  ): Promise<RoutingOutcome> {
     const p = event.payload;
     const { loaded } = await this.cases.createOrLock(
       manager,
       p.report,
       { priority: p.priority, categoryCode: p.categoryCode, mandatoryReport: p.mandatoryReport },
       this.events.routingProjection(Topic.CaseRouted, event, CREATE_PARAMS),
+      inbox,
     );
     if (this.isStale(loaded, p.attempt, 'case.routed')) return 'ignored';
     const lead = await this.assignment(manager, p.lead);
@@ -91,6 +100,7 @@ export class CaseRoutingHandler {
   async triageRequired(
     manager: EntityManager,
     event: EventEnvelope<CaseTriageRequiredPayload>,
+    inbox?: InboxClaim,
   ): Promise<RoutingOutcome> {
     const p = event.payload;
     const { loaded } = await this.cases.createOrLock(
@@ -98,6 +108,7 @@ export class CaseRoutingHandler {
       p.report,
       { priority: p.priority, categoryCode: p.categoryCode, mandatoryReport: p.mandatoryReport },
       this.events.routingProjection(Topic.CaseTriageRequired, event, CREATE_PARAMS),
+      inbox,
     );
     if (this.isStale(loaded, p.attempt, 'case.triage-required')) return 'ignored';
     await this.workflow.apply(

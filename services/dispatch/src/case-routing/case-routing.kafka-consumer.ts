@@ -15,11 +15,18 @@ export class CaseRoutingKafkaConsumer implements OnModuleInit {
     this.messaging.consume({
       name: 'case-routing',
       topics: [Topic.CaseRouted, Topic.CaseTriageRequired],
-      // The ops read model learns routing's answer in the statement that creates the case.
+      // The ops read model learns routing's answer, and the inbox the event, in the statement
+      // that creates the case.
+      inbox: 'first-statement',
       handle: async (event, manager, meta) => {
         if (meta.topic === Topic.CaseRouted)
-          await this.handler.routed(manager, event as EventEnvelope<CaseRoutedPayload>);
-        else await this.handler.triageRequired(manager, event as EventEnvelope<CaseTriageRequiredPayload>);
+          await this.handler.routed(manager, event as EventEnvelope<CaseRoutedPayload>, meta.inbox);
+        else
+          await this.handler.triageRequired(
+            manager,
+            event as EventEnvelope<CaseTriageRequiredPayload>,
+            meta.inbox,
+          );
       },
     });
   }

@@ -9,6 +9,7 @@ import type {
   TaskStatus,
   UnitType,
 } from '@app/contracts';
+import { InboxClaim, withInbox } from '@app/messaging';
 import { CaseState, currentLeadTask, newCaseState } from '../domain';
 import { S } from '../dispatch.config';
 import { decodeCaseState, encodeJson } from './case-codec';
@@ -199,6 +200,8 @@ export class CaseRepository {
     report: ReportSnapshot,
     init: { priority: Priority; categoryCode?: string; mandatoryReport?: MandatoryReportKind },
     inline?: { cteSql: string; params: unknown[] },
+    /** The consumed event's inbox row, written by the same statement (see withInbox). */
+    inbox?: InboxClaim,
   ): Promise<{ loaded: LoadedCase; created: boolean }> {
     const state = newCaseState({
       caseId: report.caseId,
@@ -214,7 +217,8 @@ export class CaseRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, now(), now())
        ON CONFLICT (case_id) DO NOTHING
        RETURNING ${CASE_COLUMNS}`;
-    const [inserted] = (await manager.query(
+    const [sql, params] = withInbox(
+      inbox,
       inline ? `WITH ${inline.cteSql}, created AS (${insert}) SELECT * FROM created` : insert,
       [
         report.caseId,
@@ -231,7 +235,8 @@ export class CaseRepository {
         encodeJson(state),
         ...(inline?.params ?? []),
       ],
-    )) as CaseRow[];
+    );
+    const [inserted] = (await manager.query(sql, params)) as CaseRow[];
     // A row this transaction inserted is its own until commit: no lock to take.
     if (inserted) return { loaded: this.toLoaded(inserted), created: true };
     const loaded = await this.lock(manager, report.caseId);

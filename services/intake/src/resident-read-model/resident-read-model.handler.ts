@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CaseLifecyclePayload, EventEnvelope } from '@app/contracts';
+import type { InboxClaim } from '@app/messaging';
 import { JsonLogger } from '@app/observability';
 import { LOGGER } from '@app/platform';
 import { lifecyclePatch } from '../domain';
@@ -9,7 +10,7 @@ import { ReportsRepository } from '../shared/reports.repository';
 /**
  * Keeps the resident's view current from case.lifecycle: status, responsible unit, expected
  * time, routed category (which also feeds duplicate detection) and resident-visible timeline
- * entries. Runs in the consumer's transaction; the inbox makes a redelivery a no-op.
+ * entries, in one statement that also records the event in the inbox (a redelivery is a no-op).
  */
 @Injectable()
 export class ResidentReadModelHandler {
@@ -22,7 +23,12 @@ export class ResidentReadModelHandler {
     this.log = logger.child('resident-read-model');
   }
 
-  async handle(event: EventEnvelope<CaseLifecyclePayload>, m: EntityManager): Promise<void> {
+  /** `inbox`: the event's inbox row, written by the same statement (one event handled alone). */
+  async handle(
+    event: EventEnvelope<CaseLifecyclePayload>,
+    m: EntityManager,
+    inbox?: InboxClaim,
+  ): Promise<void> {
     const p = event.payload;
     const { patch, entry } = lifecyclePatch({
       type: event.type,
@@ -37,7 +43,7 @@ export class ResidentReadModelHandler {
       at: p.at,
     });
     // One statement: the view's update and the resident's timeline entry (no read first).
-    const known = await this.reports.applyLifecyclePatch(m, p.caseId, patch, entry, event.eventId);
+    const known = await this.reports.applyLifecyclePatch(m, p.caseId, patch, entry, event.eventId, inbox);
     if (!known) {
       // A case intake did not take (e.g. opened by the center directly): nothing to show a resident.
       this.log.debug('lifecycle event for a case intake does not know: ignored', {

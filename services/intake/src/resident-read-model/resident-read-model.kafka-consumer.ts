@@ -15,7 +15,10 @@ export class ResidentReadModelKafkaConsumer implements OnModuleInit {
     this.messaging.consume({
       name: 'resident-read-model',
       topics: [Topic.CaseLifecycle],
-      handle: (event, manager) => this.handler.handle(event as EventEnvelope<CaseLifecyclePayload>, manager),
+      // The view's update is one statement: with the inbox row in it, no BEGIN/COMMIT per event.
+      inbox: 'only-statement',
+      handle: (event, manager, meta) =>
+        this.handler.handle(event as EventEnvelope<CaseLifecyclePayload>, manager, meta.inbox),
     });
   }
 }

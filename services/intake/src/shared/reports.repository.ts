@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CaseStatus, Channel, LocationDto, MediaRefDto, ReporterDto } from '@app/contracts';
+import { InboxClaim, withInbox } from '@app/messaging';
 import { hashTrackingToken, ResidentViewPatch, TimelineEntry, tokenMatchesAny } from '../domain';
 
 /** A report row as intake keeps it (the report itself and the resident read model). */
@@ -248,8 +249,11 @@ export class ReportsRepository {
     v: ResidentViewPatch,
     entry: TimelineEntry | undefined,
     eventId: string,
+    /** The consumed event's inbox row, written by this statement (see withInbox). */
+    inbox?: InboxClaim,
   ): Promise<boolean> {
-    const rows = (await m.query(
+    const [sql, params] = withInbox(
+      inbox,
       `WITH r AS (
          UPDATE intake.reports SET status = $2::text, unit_name = COALESCE($3::text, unit_name),
            expected_at = COALESCE($4::timestamptz, expected_at),
@@ -279,7 +283,8 @@ export class ReportsRepository {
         entry?.note ?? null,
         entry?.at ?? null,
       ],
-    )) as unknown[];
+    );
+    const rows = (await m.query(sql, params)) as unknown[];
     return rows.length > 0;
   }
 

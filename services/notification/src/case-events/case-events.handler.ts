@@ -9,6 +9,7 @@ import {
   LifecycleEventType,
   ReportSnapshot,
 } from '@app/contracts';
+import type { InboxClaim } from '@app/messaging';
 import { counter, JsonLogger } from '@app/observability';
 import { LOGGER } from '@app/platform';
 import {
@@ -57,10 +58,11 @@ export class CaseEventsHandler {
 
   /**
    * Handles one event in the consumer transaction: one statement records the case (and the
-   * event's resident) and reads what the plan needs, one inserts every delivery row.
-   * Returns true when it queued deliveries that are due now (the worker should look).
+   * event's resident, and `inbox`: the consumed event) and reads what the plan needs, one inserts
+   * every delivery row. Returns true when it queued deliveries that are due now (the worker
+   * should look).
    */
-  async handle(cmd: CaseEventCommand, m: EntityManager): Promise<boolean> {
+  async handle(cmd: CaseEventCommand, m: EntityManager, inbox?: InboxClaim): Promise<boolean> {
     const { event } = cmd;
     let input: PlanInput;
     let record: Omit<CaseRecord, 'residents' | 'unitId' | 'roles'>;
@@ -104,12 +106,16 @@ export class CaseEventsHandler {
     }
     const needs = planNeeds(input);
     const unitId = cmd.kind === 'lifecycle' ? cmd.event.payload.unitId : undefined;
-    const loaded = await this.recipients.recordCase(m, {
-      ...record,
-      residents: needs.residents,
-      unitId: needs.unit && unitId ? unitId : null,
-      roles: needs.roles,
-    });
+    const loaded = await this.recipients.recordCase(
+      m,
+      {
+        ...record,
+        residents: needs.residents,
+        unitId: needs.unit && unitId ? unitId : null,
+        roles: needs.roles,
+      },
+      inbox,
+    );
     const caseInfo = loaded.caseInfo;
     const plan: NotificationPlan = planNotifications(input, {
       caseInfo,

@@ -36,6 +36,8 @@ export class CaseEventsKafkaConsumer implements OnModuleInit {
       name: 'case-events',
       topics: [Topic.CaseReported, Topic.CaseResident, Topic.CaseLifecycle, Topic.CaseTriageRequired],
       partitionsConcurrently: 6,
+      // The handler's first statement (the case record) writes the event's inbox row.
+      inbox: 'first-statement',
       handle: async (event, manager, meta) => {
         if (await this.route(event, manager, meta)) {
           // An event whose transaction rolled back and is never committed (dead-lettered) leaves
@@ -64,6 +66,7 @@ export class CaseEventsKafkaConsumer implements OnModuleInit {
         return this.handler.handle(
           { kind: 'reported', event: event as EventEnvelope<CaseReportedPayload> },
           manager,
+          meta.inbox,
         );
       case Topic.CaseResident:
         // Feedback and added information are dispatch's business; only co-reports add a recipient.
@@ -71,16 +74,19 @@ export class CaseEventsKafkaConsumer implements OnModuleInit {
         return this.handler.handle(
           { kind: 'co-reported', event: event as EventEnvelope<CaseResidentPayload> },
           manager,
+          meta.inbox,
         );
       case Topic.CaseLifecycle:
         return this.handler.handle(
           { kind: 'lifecycle', event: event as EventEnvelope<CaseLifecyclePayload> },
           manager,
+          meta.inbox,
         );
       case Topic.CaseTriageRequired:
         return this.handler.handle(
           { kind: 'triage', event: event as EventEnvelope<CaseTriageRequiredPayload> },
           manager,
+          meta.inbox,
         );
       default:
         return Promise.resolve(false);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { UnitReferencePayload } from '@app/contracts';
+import { InboxClaim, withInbox } from '@app/messaging';
 import { PLATFORM_CONFIG, PlatformConfig } from '@app/platform';
 import type {
   CaseInfo,
@@ -90,7 +91,8 @@ export class RecipientsRepository {
    * earlier statement of the transaction; a resident inserted by this very statement is taken
    * from its RETURNING.
    */
-  async recordCase(m: EntityManager, r: CaseRecord): Promise<CaseContext> {
+  /** `inbox`: the consumed event's inbox row, written by the same statement (see withInbox). */
+  async recordCase(m: EntityManager, r: CaseRecord, inbox?: InboxClaim): Promise<CaseContext> {
     const c = r.upsert;
     const params: unknown[] = [
       c.caseId,
@@ -159,7 +161,12 @@ export class RecipientsRepository {
           FROM ${this.s}.role_recipients rr) AS roles`,
       );
     }
-    const rows = (await m.query(`WITH ${cteSql.join(', ')} SELECT ${cols.join(', ')} FROM c`, params)) as {
+    const [sql, allParams] = withInbox(
+      inbox,
+      `WITH ${cteSql.join(', ')} SELECT ${cols.join(', ')} FROM c`,
+      params,
+    );
+    const rows = (await m.query(sql, allParams)) as {
       case_id: string;
       reference: string;
       summary: string | null;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CaseRoutedPayload, CaseTriageRequiredPayload, ReportSnapshot, Topic } from '@app/contracts';
-import type { NewEvent } from '@app/messaging';
+import { InboxClaim, NewEvent, withInbox } from '@app/messaging';
 import { counter, histogram, JsonLogger } from '@app/observability';
 import { LOGGER, MessagingService, PLATFORM_CONFIG, PlatformConfig } from '@app/platform';
 import { decide, DecideInput, LocationInput, RoutingDecision } from '../domain';
@@ -33,8 +33,8 @@ export interface DecisionWithVersion {
 /**
  * Live routing and explain share this: the same cached reference data, the same pure `decide`.
  * Live routing stores the decision (case id + attempt is unique: a second delivery of the same
- * report does nothing) and publishes case.routed or case.triage-required through the outbox in
- * the consumer's transaction.
+ * report does nothing) and publishes case.routed or case.triage-required through the outbox, in
+ * one statement.
  */
 @Injectable()
 export class RouteCaseHandler {
@@ -60,8 +60,12 @@ export class RouteCaseHandler {
     return { decision, ruleVersion: version, at };
   }
 
-  /** Routes a case (first time or after a return) inside the consumer transaction. */
-  async route(manager: EntityManager, cmd: RouteCommand): Promise<void> {
+  /**
+   * Routes a case (first time or after a return): one statement stores the decision and, only
+   * if it is new for this case and attempt, the event's outbox row; `inbox` (a lone event) makes
+   * it record the consumed event too, so it needs no transaction around it.
+   */
+  async route(manager: EntityManager, cmd: RouteCommand, inbox?: InboxClaim): Promise<void> {
     const started = process.hrtime.bigint();
     const at = new Date();
     const { ref, version } = await this.cache.get();
@@ -76,30 +80,41 @@ export class RouteCaseHandler {
     const decision = decide(input, ref, at);
     decisionSeconds.observe({ source: 'live' }, Number(process.hrtime.bigint() - started) / 1e9);
 
-    const inserted: { id: string }[] = await manager.query(
-      `INSERT INTO ${this.s}.routing_decisions
-         (case_id, attempt, outcome, unit_id, input, decision, rule_version, decided_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8)
-       ON CONFLICT (case_id, attempt) DO NOTHING RETURNING id`,
-      [
-        cmd.report.caseId,
-        cmd.attempt,
-        decision.kind,
-        decision.kind === 'routed' ? decision.lead.unitId : null,
-        JSON.stringify({
-          reference: cmd.report.reference,
-          text: input.text,
-          categoryCode: input.categoryCode ?? null,
-          location: input.location,
-          excludedUnitIds: input.excludedUnitIds,
-          returnCount: input.returnCount,
-          now: at.toISOString(),
-        }),
-        JSON.stringify(decision),
-        version,
-        at.toISOString(),
-      ],
+    const decisionParams = [
+      cmd.report.caseId,
+      cmd.attempt,
+      decision.kind,
+      decision.kind === 'routed' ? decision.lead.unitId : null,
+      JSON.stringify({
+        reference: cmd.report.reference,
+        text: input.text,
+        categoryCode: input.categoryCode ?? null,
+        location: input.location,
+        excludedUnitIds: input.excludedUnitIds,
+        returnCount: input.returnCount,
+        now: at.toISOString(),
+      }),
+      JSON.stringify(decision),
+      version,
+      at.toISOString(),
+    ];
+    const outbox = this.messaging.outboxStatement(
+      [toEvent(cmd, decision, version)],
+      decisionParams.length,
+      'EXISTS (SELECT 1 FROM decision)',
     );
+    const [sql, params] = withInbox(
+      inbox,
+      `WITH decision AS (
+         INSERT INTO ${this.s}.routing_decisions
+           (case_id, attempt, outcome, unit_id, input, decision, rule_version, decided_at)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8)
+         ON CONFLICT (case_id, attempt) DO NOTHING RETURNING id
+       ), outbox AS (${outbox.sql})
+       SELECT id FROM decision`,
+      [...decisionParams, ...outbox.params],
+    );
+    const inserted: { id: string }[] = await manager.query(sql, params);
     if (inserted.length === 0) {
       this.log.info('case already routed for this attempt; nothing to do', {
         caseId: cmd.report.caseId,
@@ -107,8 +122,6 @@ export class RouteCaseHandler {
       });
       return;
     }
-    const event = toEvent(cmd, decision, version);
-    await this.messaging.publish(manager, [event]);
     routedTotal.inc({
       outcome: decision.kind,
       unit_type: decision.kind === 'routed' ? decision.unitType : (decision.suggestedUnitType ?? 'none'),
