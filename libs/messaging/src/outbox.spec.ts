@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { Topic } from '@app/contracts';
-import { runWithContext } from '@app/observability';
-import { NewEvent, OutboxWriter } from './outbox';
+import { JsonLogger, runWithContext } from '@app/observability';
+import { NewEvent, OutboxRelay, OutboxWriter, RelayConnection } from './outbox';
 
 const event: NewEvent = {
   topic: Topic.CaseReported,
@@ -53,3 +53,73 @@ describe('OutboxWriter', () => {
     expect(() => writer.insertStatement([])).toThrow(/at least one event/);
   });
 });
+
+describe('OutboxRelay wake-ups', () => {
+  /** A relay on a fake connection: `reads` counts its outbox reads; `onRead` runs during each one. */
+  function relayWith(onRead: (n: number) => void) {
+    let reads = 0;
+    const conn: RelayConnection = {
+      query: async (sql: string) => {
+        if (sql.includes('pg_try_advisory_lock')) return { rows: [{ locked: true }] };
+        if (sql.includes('SELECT o.id')) {
+          reads++;
+          onRead(reads);
+        }
+        return { rows: [] };
+      },
+      on: () => undefined,
+      end: async () => undefined,
+    };
+    // Housekeeping (backlog gauge, purge) goes through the DataSource.
+    const dataSource = { query: async () => [{ n: 0, age: 0 }] };
+    const relay = new OutboxRelay(
+      dataSource as never,
+      {} as never,
+      { topicPrefix: '' },
+      // A poll far longer than the test: only a nudge can start another cycle in time.
+      { schema: 'intake', databaseUrl: 'unused', pollMs: 60_000, lingerMs: 1, connect: async () => conn },
+      new JsonLogger('test', undefined, 'error'),
+    );
+    return { relay, reads: () => reads };
+  }
+
+  it('goes round again for a nudge that came mid-cycle, instead of sleeping until the poll', async () => {
+    // A commit lands (and nudges) while the first read is in flight: its row may be past that read.
+    const r = relayWith((n) => {
+      if (n === 1) r.relay.nudge();
+    });
+    const relay = r.relay;
+    await relay.start();
+    try {
+      await waitUntil(() => r.reads() >= 2, 2_000);
+      expect(r.reads()).toBe(2);
+      // Then it sleeps: no nudge, no third read.
+      await new Promise((res) => setTimeout(res, 50));
+      expect(r.reads()).toBe(2);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('wakes from its sleep on a nudge', async () => {
+    const r = relayWith(() => undefined);
+    await r.relay.start();
+    try {
+      await waitUntil(() => r.reads() >= 1, 2_000);
+      await new Promise((res) => setTimeout(res, 20));
+      expect(r.reads()).toBe(1);
+      r.relay.nudge();
+      await waitUntil(() => r.reads() >= 2, 2_000);
+    } finally {
+      await r.relay.stop();
+    }
+  });
+});
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 2));
+  }
+}

@@ -153,6 +153,8 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** A nudge came while the relay was not sleeping (mid-cycle): its commit may be past the read. */
+  private nudgedMeanwhile = false;
   private conn?: RelayConnection;
   private holdsLock = false;
   /** Ids sent and acknowledged, to be marked published by the next statement. */
@@ -204,9 +206,14 @@ export class OutboxRelay {
     await conn?.end().catch(() => undefined);
   }
 
-  /** Wakes the relay now (called after a local commit; MessagingService wakes other replicas). */
+  /**
+   * Wakes the relay now (called after a local commit; MessagingService wakes other replicas).
+   * Mid-cycle, the nudge is kept: that commit may have come after the cycle's read, and the
+   * relay goes round again instead of sleeping until the next nudge or poll.
+   */
   nudge(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.nudgedMeanwhile = true;
   }
 
   /** Whether this process holds the relay lock (the replica that publishes). */
@@ -240,6 +247,8 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       let n = 0;
+      // Nudges from here on are for commits this cycle's read may miss.
+      this.nudgedMeanwhile = false;
       try {
         n = await this.publishOnce();
         failures = 0;
@@ -256,7 +265,7 @@ export class OutboxRelay {
         continue;
       }
       if (n < this.batchSize) {
-        const nudged = await this.sleep(this.pollMs);
+        const nudged = this.nudgedMeanwhile || (await this.sleep(this.pollMs));
         // Woken by a commit: wait a moment for the commits right behind it, so that under load
         // one statement and one produce request carry many rows (like Kafka's linger.ms, 5 ms
         // by default since Kafka 4.0). Idle or at low rates this adds at most lingerMs per hop.
