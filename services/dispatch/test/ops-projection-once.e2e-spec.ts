@@ -7,6 +7,7 @@ import { DISPATCH_MIGRATIONS } from '../src/migrations';
 import { JsonLogger } from '@app/observability';
 import { OpsProjection } from '../src/ops';
 import { OpsHotspotRollup } from '../src/ops/ops.hotspot-rollup';
+import { OpsTaskCaseOutcome1764500000000 } from '../src/migrations/1764500000000-ops-task-case-outcome';
 
 /**
  * The ops projection writes each event in one statement that applies only when the event row is
@@ -130,5 +131,68 @@ describe('ops projection: one statement per event, applied once', () => {
       [caseId],
     )) as { events: number }[];
     expect(events).toBe(5);
+  });
+
+  it('copies the case’s closure and rating onto each of its tasks, also onto a task added after the close', async () => {
+    const caseId = randomUUID();
+    const [first, second, later] = [randomUUID(), randomUUID(), randomUUID()];
+    const reference = `WL-OUT-${caseId.slice(0, 6)}`;
+    const life = (type: string, minutes: number, status: CaseLifecyclePayload['status'], extra = {}) =>
+      envelope<CaseLifecyclePayload>(type, at(minutes), caseId, {
+        caseId,
+        reference,
+        status,
+        residentVisible: false,
+        at: at(minutes),
+        ...extra,
+      } as CaseLifecyclePayload);
+    const task = (taskId: string, taskRole: 'lead' | 'support', unitId: string) => ({
+      taskId,
+      taskRole,
+      unitId,
+      unitType: 'police',
+      unitName: unitId,
+    });
+    const closed = life('case.closed', 30, 'closed', { satisfaction: 'basically_satisfied' });
+    await ds.transaction(async (m) => {
+      await projection.lifecycle(m, life('case.assigned', 0, 'assigned', task(first, 'lead', 'unit-a')));
+      await projection.lifecycle(m, life('case.assigned', 1, 'assigned', task(second, 'support', 'unit-b')));
+      await projection.lifecycle(m, life('case.resolved', 20, 'resolved', task(first, 'lead', 'unit-a')));
+      // Redelivered: applied once (the event row exists), nothing else moves.
+      for (const e of [closed, closed]) await projection.lifecycle(m, e);
+      await projection.lifecycle(m, life('case.reopened', 40, 'assigned', task(later, 'lead', 'unit-c')));
+    });
+    const rows = (await ds.query(
+      `SELECT task_id, case_closed_at, case_satisfaction FROM dispatch.ops_tasks WHERE case_id = $1`,
+      [caseId],
+    )) as { task_id: string; case_closed_at: Date | null; case_satisfaction: string | null }[];
+    const byTask = new Map(
+      rows.map((r) => [r.task_id, [r.case_closed_at?.toISOString(), r.case_satisfaction]]),
+    );
+    expect(byTask).toEqual(
+      new Map([
+        [first, [at(30), 'basically_satisfied']],
+        [second, [at(30), 'basically_satisfied']],
+        [later, [at(30), 'basically_satisfied']],
+      ]),
+    );
+    // The migration fills rows written before it from ops_cases.
+    await ds.query(
+      `UPDATE dispatch.ops_tasks SET case_closed_at = NULL, case_satisfaction = NULL WHERE case_id = $1`,
+      [caseId],
+    );
+    const runner = ds.createQueryRunner();
+    try {
+      await new OpsTaskCaseOutcome1764500000000().down(runner);
+      await new OpsTaskCaseOutcome1764500000000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const [filled] = (await ds.query(
+      `SELECT count(*) FILTER (WHERE case_closed_at = $2 AND case_satisfaction = 'basically_satisfied')::int AS n
+         FROM dispatch.ops_tasks WHERE case_id = $1`,
+      [caseId, at(30)],
+    )) as { n: number }[];
+    expect(filled.n).toBe(3);
   });
 });

@@ -6,6 +6,7 @@ import { OpsHotspotShards1764100000000 } from './1764100000000-ops-hotspot-shard
 import { OpsHotspotEvent1764200000000 } from './1764200000000-ops-hotspot-event';
 import { OpsHotspotPending1764300000000 } from './1764300000000-ops-hotspot-pending';
 import { OutboxNoNotify1764400000000 } from './1764400000000-outbox-no-notify';
+import { OpsTaskCaseOutcome1764500000000 } from './1764500000000-ops-task-case-outcome';
 
 /** Every migration of the dispatch schema, in order. */
 export const DISPATCH_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const DISPATCH_MIGRATIONS = [
   OpsHotspotEvent1764200000000,
   OpsHotspotPending1764300000000,
   OutboxNoNotify1764400000000,
+  OpsTaskCaseOutcome1764500000000,
 ];

@@ -88,13 +88,15 @@ export async function seedOpsReadModel(db: SqlRunner, o: OpsSeedOptions): Promis
   await db.query(
     `${base}
     INSERT INTO ${S}.ops_tasks (task_id, case_id, unit_id, unit_name, unit_type, role, assigned_at, accepted_at, resolved_at,
-      returned_at, accept_by, resolve_by, accept_breached, resolve_breached)
+      returned_at, accept_by, resolve_by, accept_breached, resolve_breached, case_closed_at, case_satisfaction)
     SELECT md5($9 || ':task:' || i)::uuid, case_id, unit, 'Unit ' || unit, 'property_management', 'lead',
       reported_at + interval '1 minute',
       CASE WHEN NOT open OR r3 >= 0.5 THEN reported_at + interval '1 minute' + accept_s * interval '1 second' END,
       CASE WHEN NOT open THEN reported_at + interval '1 minute' + resolve_s * interval '1 second' END,
       CASE WHEN r2 > 0.97 THEN reported_at + interval '2 hours' END,
-      reported_at + interval '3 hours', reported_at + interval '4 days', false, breached
+      reported_at + interval '3 hours', reported_at + interval '4 days', false, breached,
+      CASE WHEN NOT open THEN reported_at + interval '1 minute' + (resolve_s + 7200) * interval '1 second' END,
+      CASE WHEN open THEN NULL WHEN r4 < 0.85 THEN 'satisfied' WHEN r4 < 0.95 THEN 'basically_satisfied' ELSE 'unsatisfied' END
     FROM c`,
     p,
   );

@@ -250,6 +250,8 @@ export class OpsProjection {
     const unitType = v.add(p.unitType ?? null, 'text');
     const acceptBreached = v.add(breached && p.deadline === 'accept', 'boolean');
     const resolveBreached = v.add(breached && p.deadline === 'resolve', 'boolean');
+    const closedAt = v.add(type === 'case.closed' ? p.at : null, 'timestamptz');
+    const satisfaction = v.add(type === 'case.closed' ? (p.satisfaction ?? null) : null, 'text');
     const cteSql = [
       `ev AS (
          INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
@@ -271,8 +273,7 @@ export class OpsProjection {
            ${v.add(leadAssigned ? p.at : null, 'timestamptz')},
            ${v.add(type === 'case.accepted' && isLead ? p.at : null, 'timestamptz')},
            ${v.add(type === 'case.resolved' ? p.at : null, 'timestamptz')},
-           ${v.add(type === 'case.closed' ? p.at : null, 'timestamptz')},
-           ${v.add(type === 'case.closed' ? (p.satisfaction ?? null) : null, 'text')},
+           ${closedAt}, ${satisfaction},
            ${acceptBreached}, ${resolveBreached}, ${v.add(breached ? 1 : 0, 'int')},
            ${v.add(type === 'case.returned' ? 1 : 0, 'int')}, now()
          FROM ev
@@ -296,17 +297,22 @@ export class OpsProjection {
            updated_at = now()
          RETURNING c.is_open, c.accepted_at, c.resolved_at, c.breach_count
        )`,
+      // A task row carries its case's closure and rating (unit performance reads them without a
+      // join): from this event when it closes the case, else as the case stands.
       `ot AS (
          INSERT INTO ${S}.ops_tasks AS t (task_id, case_id, unit_id, unit_name, unit_type, role, assigned_at,
-           accepted_at, resolved_at, returned_at, accept_by, resolve_by, accept_breached, resolve_breached, updated_at)
+           accepted_at, resolved_at, returned_at, accept_by, resolve_by, accept_breached, resolve_breached,
+           case_closed_at, case_satisfaction, updated_at)
          SELECT ${taskId}, ${caseId}, ${unitId}, ${unitName}, ${unitType}, ${v.add(p.taskRole ?? null, 'text')},
            ${v.add(type === 'case.assigned' || type === 'case.reopened' ? p.at : null, 'timestamptz')},
            ${v.add(type === 'case.accepted' ? p.at : null, 'timestamptz')},
            ${v.add(type === 'case.resolved' ? p.at : null, 'timestamptz')},
            ${v.add(type === 'case.returned' ? p.at : null, 'timestamptz')},
            ${v.add(p.acceptBy ?? null, 'timestamptz')}, ${v.add(p.resolveBy ?? null, 'timestamptz')},
-           ${acceptBreached}, ${resolveBreached}, now()
-         FROM ev WHERE ${taskId} IS NOT NULL
+           ${acceptBreached}, ${resolveBreached}, GREATEST(${closedAt}, prev.closed_at),
+           COALESCE(${satisfaction}, prev.satisfaction), now()
+         FROM ev LEFT JOIN ${S}.ops_cases prev ON prev.case_id = ${caseId}
+         WHERE ${taskId} IS NOT NULL
          ON CONFLICT (task_id) DO UPDATE SET
            unit_id = COALESCE(t.unit_id, EXCLUDED.unit_id),
            unit_name = COALESCE(t.unit_name, EXCLUDED.unit_name),
@@ -320,10 +326,22 @@ export class OpsProjection {
            resolve_by = COALESCE(EXCLUDED.resolve_by, t.resolve_by),
            accept_breached = t.accept_breached OR EXCLUDED.accept_breached,
            resolve_breached = t.resolve_breached OR EXCLUDED.resolve_breached,
+           case_closed_at = GREATEST(t.case_closed_at, EXCLUDED.case_closed_at),
+           case_satisfaction = COALESCE(EXCLUDED.case_satisfaction, t.case_satisfaction),
            updated_at = now()
          RETURNING t.task_id, t.accepted_at, t.resolved_at, t.returned_at
        )`,
     ];
+    if (type === 'case.closed') {
+      // The case's other tasks (the event's own task, if any, is the INSERT's above).
+      cteSql.push(
+        `otc AS (
+           UPDATE ${S}.ops_tasks x SET case_closed_at = GREATEST(x.case_closed_at, ${closedAt}),
+             case_satisfaction = COALESCE(${satisfaction}, x.case_satisfaction)
+           FROM ev WHERE x.case_id = ${caseId} AND x.task_id IS DISTINCT FROM ${taskId}
+         )`,
+      );
+    }
     if (breached) {
       // The new breach is judged against the case and task as this event leaves them (a sibling
       // UPDATE would not see the row this INSERT adds).

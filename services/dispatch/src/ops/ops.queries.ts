@@ -193,14 +193,14 @@ export class OpsQueries {
          percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.assigned_at)) AS resolve_p90,
          count(*) FILTER (WHERE t.resolved_at IS NOT NULL AND NOT t.accept_breached AND NOT t.resolve_breached
                            AND (t.resolve_by IS NULL OR t.resolved_at <= t.resolve_by))::int AS on_time,
-         count(*) FILTER (WHERE t.resolved_at IS NOT NULL AND c.closed_at IS NOT NULL AND NOT t.accept_breached
+         count(*) FILTER (WHERE t.resolved_at IS NOT NULL AND t.case_closed_at IS NOT NULL AND NOT t.accept_breached
                            AND NOT t.resolve_breached AND (t.resolve_by IS NULL OR t.resolved_at <= t.resolve_by))::int AS on_time_closed,
          count(t.returned_at)::int AS returned,
          (sum(t.accept_breached::int) + sum(t.resolve_breached::int))::int AS breaches,
-         count(c.satisfaction) FILTER (WHERE COALESCE(t.role, 'lead') = 'lead' AND t.returned_at IS NULL)::int AS rated,
+         count(t.case_satisfaction) FILTER (WHERE COALESCE(t.role, 'lead') = 'lead' AND t.returned_at IS NULL)::int AS rated,
          count(*) FILTER (WHERE COALESCE(t.role, 'lead') = 'lead' AND t.returned_at IS NULL
-                           AND c.satisfaction IN ('satisfied', 'basically_satisfied'))::int AS satisfied
-       FROM ${S}.ops_tasks t LEFT JOIN ${S}.ops_cases c ON c.case_id = t.case_id
+                           AND t.case_satisfaction IN ('satisfied', 'basically_satisfied'))::int AS satisfied
+       FROM ${S}.ops_tasks t
        WHERE t.assigned_at >= $1 AND t.assigned_at < $2 AND t.unit_id IS NOT NULL
        GROUP BY t.unit_id ORDER BY t.unit_id`,
       [from.toISOString(), to.toISOString()],
