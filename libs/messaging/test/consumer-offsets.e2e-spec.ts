@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Admin, Producer } from 'kafkajs';
-import { CaseReportedPayload, Topic } from '@app/contracts';
+import { Topic } from '@app/contracts';
 import { JsonLogger, metricsRegistry } from '@app/observability';
-import { createTestNamespace, TestNamespace, waitFor } from '@app/testing';
+import { createTestNamespace, sampleReport, TestNamespace, waitFor } from '@app/testing';
 import {
   createKafka,
   EventConsumerRunner,
@@ -15,19 +15,6 @@ import {
 } from '@app/messaging';
 
 const SCHEMA = 'offsets_fixture';
-
-function report(caseId: string): CaseReportedPayload {
-  return {
-    caseId,
-    reference: `WL-20261123-${caseId.slice(0, 6)}`,
-    channel: 'app',
-    description: '路灯不亮',
-    location: { buildingCode: 'B-01' },
-    reporter: { anonymous: true, confidential: false },
-    media: [],
-    reportedAt: new Date().toISOString(),
-  } as CaseReportedPayload;
-}
 
 /** OffsetCommit requests the runner named `name` has sent in this process. */
 async function offsetCommits(name: string): Promise<number> {
@@ -112,7 +99,7 @@ describe('consumer offsets: committed once per interval and on stop, not after e
               type: 'case.reported',
               key: id,
               caseId: id,
-              payload: report(id),
+              payload: sampleReport(id, '路灯不亮'),
             };
           }),
         ),

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Producer } from 'kafkajs';
 import { CaseReportedPayload, Topic } from '@app/contracts';
 import { JsonLogger, metricsRegistry } from '@app/observability';
-import { createTestNamespace, TestNamespace, TopicReader, waitFor } from '@app/testing';
+import { createTestNamespace, sampleReport, TestNamespace, TopicReader, waitFor } from '@app/testing';
 import {
   ConsumerSpec,
   createKafka,
@@ -17,19 +17,6 @@ import {
 } from '@app/messaging';
 
 const SCHEMA = 'inbox_claim_fixture';
-
-function report(caseId: string, description: string): CaseReportedPayload {
-  return {
-    caseId,
-    reference: `WL-20261205-${caseId.slice(0, 6)}`,
-    channel: 'app',
-    description,
-    location: { buildingCode: 'B-01' },
-    reporter: { anonymous: true, confidential: false },
-    media: [],
-    reportedAt: new Date().toISOString(),
-  } as CaseReportedPayload;
-}
 
 /** `consumer`'s events_consumed_total with `outcome` in this process. */
 async function consumed(consumer: string, outcome: string): Promise<number> {
@@ -99,7 +86,7 @@ describe('inbox row written by the handler’s own statement', () => {
           type: 'case.reported',
           key: caseId,
           caseId,
-          payload: report(caseId, d),
+          payload: sampleReport(caseId, d),
         };
       }),
     );

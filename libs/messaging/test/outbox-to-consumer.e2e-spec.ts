@@ -2,9 +2,16 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { CaseReportedPayload, ENVELOPE_HEADERS, Topic } from '@app/contracts';
+import { ENVELOPE_HEADERS, Topic } from '@app/contracts';
 import { JsonLogger, runWithContext } from '@app/observability';
-import { createTestNamespace, REPO_ROOT, TestNamespace, TopicReader, waitFor } from '@app/testing';
+import {
+  createTestNamespace,
+  REPO_ROOT,
+  sampleReport,
+  TestNamespace,
+  TopicReader,
+  waitFor,
+} from '@app/testing';
 import {
   createKafka,
   kafkaSettingsFromEnv,
@@ -15,19 +22,6 @@ import {
 import type { Producer } from 'kafkajs';
 
 const PRODUCER_SCHEMA = 'producer_fixture';
-
-function report(caseId: string, description = '楼下下水管堵了'): CaseReportedPayload {
-  return {
-    caseId,
-    reference: `WL-20261123-${caseId.slice(0, 6)}`,
-    channel: 'app',
-    description,
-    location: { buildingCode: 'B-01' },
-    reporter: { anonymous: true, confidential: false },
-    media: [],
-    reportedAt: new Date().toISOString(),
-  } as CaseReportedPayload;
-}
 
 function startConsumer(
   ns: TestNamespace,
@@ -105,7 +99,7 @@ describe('outbox → Kafka → consumer in another process', () => {
             topic: Topic.CaseReported,
             type: 'case.reported',
             key: randomUUID(),
-            payload: report(randomUUID()),
+            payload: sampleReport(randomUUID()),
           },
         ]);
         throw new Error('rollback');
@@ -123,7 +117,7 @@ describe('outbox → Kafka → consumer in another process', () => {
               type: 'case.reported',
               key: id,
               caseId: id,
-              payload: report(id),
+              payload: sampleReport(id),
             })),
           );
         }
@@ -171,7 +165,7 @@ describe('outbox → Kafka → consumer in another process', () => {
           type: 'case.reported',
           key: marker,
           caseId: marker,
-          payload: report(marker),
+          payload: sampleReport(marker),
         },
       ]),
     );
@@ -215,7 +209,7 @@ describe('outbox → Kafka → consumer in another process', () => {
           type: 'case.reported',
           key: poisonKey,
           caseId: good,
-          payload: report(good),
+          payload: sampleReport(good),
         },
       ]),
     );

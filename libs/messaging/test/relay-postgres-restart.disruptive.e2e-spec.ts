@@ -3,9 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Producer } from 'kafkajs';
-import { CaseReportedPayload, Topic } from '@app/contracts';
+import { Topic } from '@app/contracts';
 import { JsonLogger } from '@app/observability';
-import { createTestNamespace, REPO_ROOT, TestNamespace, TopicReader, waitFor } from '@app/testing';
+import {
+  createTestNamespace,
+  REPO_ROOT,
+  sampleReport,
+  TestNamespace,
+  TopicReader,
+  waitFor,
+} from '@app/testing';
 import {
   createKafka,
   kafkaSettingsFromEnv,
@@ -17,19 +24,6 @@ import {
 const SCHEMA = 'relay_restart';
 const infra = (cmd: string) =>
   execFileSync('bash', [join(REPO_ROOT, 'deploy/local/infra.sh'), cmd], { stdio: 'inherit' });
-
-function report(caseId: string): CaseReportedPayload {
-  return {
-    caseId,
-    reference: `WL-20261123-${caseId.slice(0, 6)}`,
-    channel: 'app',
-    description: '楼道灯坏了',
-    location: { buildingCode: 'B-01' },
-    reporter: { anonymous: true, confidential: false },
-    media: [],
-    reportedAt: new Date().toISOString(),
-  } as CaseReportedPayload;
-}
 
 describe('outbox relay across a Postgres restart', () => {
   let ns: TestNamespace;
@@ -70,7 +64,7 @@ describe('outbox relay across a Postgres restart', () => {
           type: 'case.reported',
           key: id,
           caseId: id,
-          payload: report(id),
+          payload: sampleReport(id, '楼道灯坏了'),
         })),
       ),
     );

@@ -1,4 +1,5 @@
-import { CaseReportedPayload, Topic } from '@app/contracts';
+import { Topic } from '@app/contracts';
+import { sampleReport } from '@app/testing';
 import { JsonLogger } from '@app/observability';
 import { MessagingService } from './messaging.service';
 import type { PlatformConfig } from './config';
@@ -51,16 +52,7 @@ describe('MessagingService.nudge: waking the relay in another replica', () => {
 
 describe('MessagingService.consume: the relay is woken after commits that wrote events', () => {
   const caseId = '6f1c8a52-3d8e-4b4e-9a51-0d1f0c6f7a10';
-  const reported = {
-    caseId,
-    reference: 'WL-20261205-000001',
-    channel: 'app',
-    description: '路灯不亮',
-    location: { buildingCode: 'B-01' },
-    reporter: { anonymous: true, confidential: false },
-    media: [],
-    reportedAt: new Date().toISOString(),
-  } as CaseReportedPayload;
+  const reported = sampleReport(caseId, '路灯不亮');
 
   it('nudges after a handler that built an outbox statement, not after one that wrote none', async () => {
     const { svc } = service();

@@ -2,3 +2,4 @@ export * from './wait';
 export * from './namespace';
 export * from './topic-reader';
 export * from './process';
+export * from './fixtures';
