@@ -55,6 +55,9 @@ describe('OutboxWriter', () => {
 });
 
 describe('OutboxRelay wake-ups', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   /** A relay on a fake connection: `reads` counts its outbox reads; `onRead` runs during each one. */
   function relayWith(onRead: (n: number) => void) {
     let reads = 0;
@@ -88,16 +91,15 @@ describe('OutboxRelay wake-ups', () => {
     const r = relayWith((n) => {
       if (n === 1) r.relay.nudge();
     });
-    const relay = r.relay;
-    await relay.start();
+    await r.relay.start();
     try {
-      await waitUntil(() => r.reads() >= 2, 2_000);
+      await jest.advanceTimersByTimeAsync(10);
       expect(r.reads()).toBe(2);
-      // Then it sleeps: no nudge, no third read.
-      await new Promise((res) => setTimeout(res, 50));
+      // Then it sleeps: no nudge, no third read before the poll.
+      await jest.advanceTimersByTimeAsync(30_000);
       expect(r.reads()).toBe(2);
     } finally {
-      await relay.stop();
+      await r.relay.stop();
     }
   });
 
@@ -105,21 +107,13 @@ describe('OutboxRelay wake-ups', () => {
     const r = relayWith(() => undefined);
     await r.relay.start();
     try {
-      await waitUntil(() => r.reads() >= 1, 2_000);
-      await new Promise((res) => setTimeout(res, 20));
+      await jest.advanceTimersByTimeAsync(30_000);
       expect(r.reads()).toBe(1);
       r.relay.nudge();
-      await waitUntil(() => r.reads() >= 2, 2_000);
+      await jest.advanceTimersByTimeAsync(10);
+      expect(r.reads()).toBe(2);
     } finally {
       await r.relay.stop();
     }
   });
 });
-
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((res) => setTimeout(res, 2));
-  }
-}
