@@ -30,6 +30,20 @@ function envelope<P>(type: string, occurredAt: string, caseId: string, payload: 
   };
 }
 
+/** case.lifecycle events of one case, `base` fields on each (a task, a unit) unless overridden. */
+function lifecycleOf(caseId: string, reference: string, base: Partial<CaseLifecyclePayload> = {}) {
+  return (type: string, minutes: number, status: CaseLifecyclePayload['status'], extra = {}) =>
+    envelope<CaseLifecyclePayload>(type, at(minutes), caseId, {
+      caseId,
+      reference,
+      status,
+      residentVisible: false,
+      at: at(minutes),
+      ...base,
+      ...extra,
+    } as CaseLifecyclePayload);
+}
+
 describe('ops projection: one statement per event, applied once', () => {
   let ns: TestNamespace;
   let ds: DataSource;
@@ -65,18 +79,7 @@ describe('ops projection: one statement per event, applied once', () => {
     const taskId = randomUUID();
     const reference = `WL-ONCE-${caseId.slice(0, 6)}`;
     const unit = { unitId: 'unit-a', unitType: 'police', unitName: 'A' } as const;
-    const life = (type: string, minutes: number, status: CaseLifecyclePayload['status'], extra = {}) =>
-      envelope<CaseLifecyclePayload>(type, at(minutes), caseId, {
-        caseId,
-        reference,
-        status,
-        residentVisible: false,
-        at: at(minutes),
-        taskId,
-        taskRole: 'lead',
-        ...unit,
-        ...extra,
-      } as CaseLifecyclePayload);
+    const life = lifecycleOf(caseId, reference, { taskId, taskRole: 'lead', ...unit });
     const routed = envelope<CaseRoutedPayload>('case.routed', at(0), caseId, {
       report: {
         caseId,
@@ -137,15 +140,7 @@ describe('ops projection: one statement per event, applied once', () => {
     const caseId = randomUUID();
     const [first, second, later] = [randomUUID(), randomUUID(), randomUUID()];
     const reference = `WL-OUT-${caseId.slice(0, 6)}`;
-    const life = (type: string, minutes: number, status: CaseLifecyclePayload['status'], extra = {}) =>
-      envelope<CaseLifecyclePayload>(type, at(minutes), caseId, {
-        caseId,
-        reference,
-        status,
-        residentVisible: false,
-        at: at(minutes),
-        ...extra,
-      } as CaseLifecyclePayload);
+    const life = lifecycleOf(caseId, reference);
     const task = (taskId: string, taskRole: 'lead' | 'support', unitId: string) => ({
       taskId,
       taskRole,
