@@ -59,7 +59,10 @@ describe('OutboxRelay wake-ups', () => {
   afterEach(() => jest.useRealTimers());
 
   /** A relay on a fake connection: `reads` counts its outbox reads; `onRead` runs during each one. */
-  function relayWith(onRead: (n: number) => void) {
+  function relayWith(
+    onRead: (n: number) => void,
+    timing: { lingerMs: number; loneAfterMs?: number } = { lingerMs: 1 },
+  ) {
     let reads = 0;
     const conn: RelayConnection = {
       query: async (sql: string) => {
@@ -80,7 +83,7 @@ describe('OutboxRelay wake-ups', () => {
       {} as never,
       { topicPrefix: '' },
       // A poll far longer than the test: only a nudge can start another cycle in time.
-      { schema: 'intake', databaseUrl: 'unused', pollMs: 60_000, lingerMs: 1, connect: async () => conn },
+      { schema: 'intake', databaseUrl: 'unused', pollMs: 60_000, ...timing, connect: async () => conn },
       new JsonLogger('test', undefined, 'error'),
     );
     return { relay, reads: () => reads };
@@ -97,6 +100,36 @@ describe('OutboxRelay wake-ups', () => {
       expect(r.reads()).toBe(2);
       // Then it sleeps: no nudge, no third read before the poll.
       await jest.advanceTimersByTimeAsync(30_000);
+      expect(r.reads()).toBe(2);
+    } finally {
+      await r.relay.stop();
+    }
+  });
+
+  it('publishes a lone commit after a quiet spell at once, without the linger', async () => {
+    const r = relayWith(() => undefined, { lingerMs: 50 });
+    await r.relay.start();
+    try {
+      await jest.advanceTimersByTimeAsync(30_000);
+      expect(r.reads()).toBe(1);
+      r.relay.nudge();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(r.reads()).toBe(2);
+    } finally {
+      await r.relay.stop();
+    }
+  });
+
+  it('lingers for a nudge that comes soon after the last cycle (commits streaming in)', async () => {
+    const r = relayWith(() => undefined, { lingerMs: 50, loneAfterMs: 200 });
+    await r.relay.start();
+    try {
+      await jest.advanceTimersByTimeAsync(100);
+      expect(r.reads()).toBe(1);
+      r.relay.nudge();
+      await jest.advanceTimersByTimeAsync(40);
+      expect(r.reads()).toBe(1);
+      await jest.advanceTimersByTimeAsync(20);
       expect(r.reads()).toBe(2);
     } finally {
       await r.relay.stop();

@@ -118,6 +118,12 @@ export interface OutboxRelayOptions {
   retentionSeconds?: number;
   /** After a nudge, wait this long for more commits before reading (default 5). */
   lingerMs?: number;
+  /**
+   * A nudge that finds the relay asleep for at least this long is a lone commit: it is published
+   * at once, without the linger (default 4 × lingerMs: at such gaps the linger would rarely catch
+   * another commit and only add its delay to the hop).
+   */
+  loneAfterMs?: number;
   databaseUrl: string;
   /** The relay's own connection (tests pass a fake); default: a pg Client on `databaseUrl`. */
   connect?: () => Promise<RelayConnection>;
@@ -164,6 +170,7 @@ export class OutboxRelay {
   private readonly pollMs: number;
   private readonly retentionSeconds: number;
   private readonly lingerMs: number;
+  private readonly loneAfterMs: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -176,6 +183,7 @@ export class OutboxRelay {
     this.pollMs = options.pollMs ?? 200;
     this.retentionSeconds = options.retentionSeconds ?? 3600;
     this.lingerMs = options.lingerMs ?? 5;
+    this.loneAfterMs = options.loneAfterMs ?? 4 * this.lingerMs;
   }
 
   async start(): Promise<void> {
@@ -265,11 +273,16 @@ export class OutboxRelay {
         continue;
       }
       if (n < this.batchSize) {
-        const nudged = this.nudgedMeanwhile || (await this.sleep(this.pollMs));
-        // Woken by a commit: wait a moment for the commits right behind it, so that under load
-        // one statement and one produce request carry many rows (like Kafka's linger.ms, 5 ms
-        // by default since Kafka 4.0). Idle or at low rates this adds at most lingerMs per hop.
-        if (nudged && this.lingerMs > 0 && this.running)
+        const streaming = this.nudgedMeanwhile;
+        const asleepFrom = performance.now();
+        const nudged = streaming || (await this.sleep(this.pollMs));
+        // Woken by a commit while commits stream in (one came mid-cycle, or soon after the relay
+        // went to sleep): wait a moment for the commits right behind it, so that under load one
+        // statement and one produce request carry many rows (like Kafka's linger.ms, 5 ms by
+        // default since Kafka 4.0). A lone commit after a quiet spell goes out at once (Nagle's
+        // rule): at low rates the linger would only add its delay to every hop.
+        const lone = !streaming && performance.now() - asleepFrom >= this.loneAfterMs;
+        if (nudged && !lone && this.lingerMs > 0 && this.running)
           await new Promise((r) => setTimeout(r, this.lingerMs));
       }
     }
