@@ -27,7 +27,10 @@ export interface NewEvent<T extends Topic = Topic> {
 const published = counter('outbox_published_total', 'Events published from the outbox', ['topic']);
 const backlog = gauge('outbox_backlog', 'Outbox rows not yet published');
 const oldestAge = gauge('outbox_oldest_age_seconds', 'Age of the oldest unpublished outbox row');
-const publishLatency = histogram('outbox_publish_delay_seconds', 'From outbox insert to publish');
+const publishLatency = histogram(
+  'outbox_publish_delay_seconds',
+  "From the start of the transaction that wrote the outbox row (created_at is now()) to the acknowledged publish: includes that transaction's own time, e.g. row-lock waits",
+);
 
 /**
  * Writes events to the service's outbox inside the caller's transaction. Nothing reaches Kafka
