@@ -58,7 +58,10 @@ describe('OutboxRelay wake-ups', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  /** A relay on a fake connection: `reads` counts its outbox reads; `onRead` runs during each one. */
+  /**
+   * A relay on a fake connection: `reads` counts its outbox reads; `onRead` runs during each one;
+   * `running(body)` starts it, runs `body` and stops it whatever happens.
+   */
   function relayWith(
     onRead: (n: number) => void,
     timing: { lingerMs: number; loneAfterMs?: number } = { lingerMs: 1 },
@@ -86,7 +89,15 @@ describe('OutboxRelay wake-ups', () => {
       { schema: 'intake', databaseUrl: 'unused', pollMs: 60_000, ...timing, connect: async () => conn },
       new JsonLogger('test', undefined, 'error'),
     );
-    return { relay, reads: () => reads };
+    const running = async (body: () => Promise<void>) => {
+      await relay.start();
+      try {
+        await body();
+      } finally {
+        await relay.stop();
+      }
+    };
+    return { relay, reads: () => reads, running };
   }
 
   it('goes round again for a nudge that came mid-cycle, instead of sleeping until the poll', async () => {
@@ -94,36 +105,29 @@ describe('OutboxRelay wake-ups', () => {
     const r = relayWith((n) => {
       if (n === 1) r.relay.nudge();
     });
-    await r.relay.start();
-    try {
+    await r.running(async () => {
       await jest.advanceTimersByTimeAsync(10);
       expect(r.reads()).toBe(2);
       // Then it sleeps: no nudge, no third read before the poll.
       await jest.advanceTimersByTimeAsync(30_000);
       expect(r.reads()).toBe(2);
-    } finally {
-      await r.relay.stop();
-    }
+    });
   });
 
   it('publishes a lone commit after a quiet spell at once, without the linger', async () => {
     const r = relayWith(() => undefined, { lingerMs: 50 });
-    await r.relay.start();
-    try {
+    await r.running(async () => {
       await jest.advanceTimersByTimeAsync(30_000);
       expect(r.reads()).toBe(1);
       r.relay.nudge();
       await jest.advanceTimersByTimeAsync(1);
       expect(r.reads()).toBe(2);
-    } finally {
-      await r.relay.stop();
-    }
+    });
   });
 
   it('lingers for a nudge that comes soon after the last cycle (commits streaming in)', async () => {
     const r = relayWith(() => undefined, { lingerMs: 50, loneAfterMs: 200 });
-    await r.relay.start();
-    try {
+    await r.running(async () => {
       await jest.advanceTimersByTimeAsync(100);
       expect(r.reads()).toBe(1);
       r.relay.nudge();
@@ -131,22 +135,17 @@ describe('OutboxRelay wake-ups', () => {
       expect(r.reads()).toBe(1);
       await jest.advanceTimersByTimeAsync(20);
       expect(r.reads()).toBe(2);
-    } finally {
-      await r.relay.stop();
-    }
+    });
   });
 
   it('wakes from its sleep on a nudge', async () => {
     const r = relayWith(() => undefined);
-    await r.relay.start();
-    try {
+    await r.running(async () => {
       await jest.advanceTimersByTimeAsync(30_000);
       expect(r.reads()).toBe(1);
       r.relay.nudge();
       await jest.advanceTimersByTimeAsync(10);
       expect(r.reads()).toBe(2);
-    } finally {
-      await r.relay.stop();
-    }
+    });
   });
 });
