@@ -1,7 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { decodeEvent, dlqTopicOf, ENVELOPE_HEADERS, EventEnvelope, PayloadOf, Topic } from '@app/contracts';
-import { counter, gauge, histogram, JsonLogger, runWithContext } from '@app/observability';
+import { bindWork, counter, gauge, histogram, JsonLogger, WorkContext } from '@app/observability';
 import { countKafkaRequests, KafkaSettings, topicName } from './kafka-settings';
 import { isRetriable } from './retriable';
 
@@ -71,6 +71,14 @@ export function isInboxConflict(err: unknown): boolean {
 }
 
 class DuplicateEvent extends Error {}
+
+/**
+ * The work an event's handler does: correlated with the event, caused by it. The runner binds it
+ * to the manager it hands the handler, so what the handler publishes carries both.
+ */
+export function causedBy(event: Pick<EventEnvelope<unknown>, 'correlationId' | 'eventId'>): WorkContext {
+  return { correlationId: event.correlationId, causationId: event.eventId };
+}
 
 /** Handles one validated event inside the transaction that also records it in the inbox. */
 export type EventHandler<T extends Topic = Topic> = (
@@ -379,10 +387,7 @@ export class EventConsumerRunner {
         for (const item of events) {
           // The same event twice in one chunk: the first one counts.
           if (!fresh.delete(item.event.eventId)) continue;
-          await runWithContext(
-            { correlationId: item.event.correlationId, causationId: item.event.eventId },
-            () => this.spec.handle(item.event, manager, item.meta),
-          );
+          await this.spec.handle(item.event, bindWork(manager, causedBy(item.event)), item.meta);
           handled.push(item);
         }
       });
@@ -401,9 +406,7 @@ export class EventConsumerRunner {
     consumed.inc({ consumer: this.spec.name, topic, outcome: 'duplicate' }, events.length - handled.length);
     for (const item of handled) {
       handleSeconds.observe({ consumer: this.spec.name }, perEvent);
-      runWithContext({ correlationId: item.event.correlationId, causationId: item.event.eventId }, () =>
-        this.spec.afterCommit?.(item.event, item.meta),
-      );
+      this.spec.afterCommit?.(item.event, item.meta);
     }
     return true;
   }
@@ -422,40 +425,41 @@ export class EventConsumerRunner {
       return;
     }
     const event = decoded.event;
-    await runWithContext({ correlationId: event.correlationId, causationId: event.eventId }, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const started = process.hrtime.bigint();
-        try {
-          const duplicate = await this.handleOne(event, meta);
-          consumed.inc({ consumer: this.spec.name, topic, outcome: duplicate ? 'duplicate' : 'handled' });
-          handleSeconds.observe(
-            { consumer: this.spec.name },
-            Number(process.hrtime.bigint() - started) / 1e9,
-          );
-          if (!duplicate) this.spec.afterCommit?.(event, meta);
+    const work = causedBy(event);
+    for (let attempt = 1; ; attempt++) {
+      const started = process.hrtime.bigint();
+      try {
+        const duplicate = await this.handleOne(event, meta, work);
+        consumed.inc({ consumer: this.spec.name, topic, outcome: duplicate ? 'duplicate' : 'handled' });
+        handleSeconds.observe({ consumer: this.spec.name }, Number(process.hrtime.bigint() - started) / 1e9);
+        if (!duplicate) this.spec.afterCommit?.(event, meta);
+        return;
+      } catch (err) {
+        if (!isRetriable(err)) {
+          this.log.error(`event ${event.eventId} (${event.type}) failed for good: dead-lettering`, err, work);
+          await this.deadLetter(meta, message, `handler error: ${(err as Error)?.message ?? String(err)}`);
           return;
-        } catch (err) {
-          if (!isRetriable(err)) {
-            this.log.error(`event ${event.eventId} (${event.type}) failed for good: dead-lettering`, err);
-            await this.deadLetter(meta, message, `handler error: ${(err as Error)?.message ?? String(err)}`);
-            return;
-          }
-          consumed.inc({ consumer: this.spec.name, topic, outcome: 'retry' });
-          if (this.stopping || !isRunning()) throw err;
-          const delay = Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random() / 2);
-          this.log.warn(
-            `event ${event.eventId} (${event.type}) attempt ${attempt} failed, retrying in ${Math.round(delay)} ms`,
-            err,
-          );
-          await new Promise((r) => setTimeout(r, delay));
-          await heartbeat().catch(() => undefined);
         }
+        consumed.inc({ consumer: this.spec.name, topic, outcome: 'retry' });
+        if (this.stopping || !isRunning()) throw err;
+        const delay = Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random() / 2);
+        this.log.warn(
+          `event ${event.eventId} (${event.type}) attempt ${attempt} failed, retrying in ${Math.round(delay)} ms`,
+          err,
+          work,
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        await heartbeat().catch(() => undefined);
       }
-    });
+    }
   }
 
   /** One event in its own transaction (or statement); true when it was a duplicate. */
-  private async handleOne(event: EventEnvelope<PayloadOf[Topic]>, meta: MessageMeta): Promise<boolean> {
+  private async handleOne(
+    event: EventEnvelope<PayloadOf[Topic]>,
+    meta: MessageMeta,
+    work: WorkContext,
+  ): Promise<boolean> {
     const mode = this.spec.inbox ?? 'runner';
     const claimInbox = async (manager: EntityManager): Promise<boolean> =>
       (
@@ -469,13 +473,13 @@ export class EventConsumerRunner {
       let duplicate = false;
       await this.dataSource.transaction(async (manager) => {
         if (!(await claimInbox(manager))) duplicate = true;
-        else await this.spec.handle(event, manager, meta);
+        else await this.spec.handle(event, bindWork(manager, work), meta);
       });
       return duplicate;
     }
     const inbox = new InboxClaim(this.schema, event.eventId, this.spec.name, meta.topic);
     const run = async (manager: EntityManager) => {
-      await this.spec.handle(event, this.guarded(manager, inbox, mode), { ...meta, inbox });
+      await this.spec.handle(event, bindWork(this.guarded(manager, inbox, mode), work), { ...meta, inbox });
       // The handler issued no statement (an event it has nothing to do for): record it as seen.
       if (!inbox.claimed && !(await claimInbox(manager))) throw new DuplicateEvent();
     };

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Topic } from '@app/contracts';
-import { JsonLogger, runWithContext } from '@app/observability';
+import { bindWork, JsonLogger } from '@app/observability';
 import { NewEvent, OutboxRelay, OutboxWriter, RelayConnection } from './outbox';
 
 const event: NewEvent = {
@@ -31,8 +31,8 @@ describe('OutboxWriter', () => {
         return Promise.resolve([]);
       },
     } as unknown as EntityManager;
-    await runWithContext({ correlationId: 'corr-1' }, () => writer.append(m, [event, event]));
-    const st = runWithContext({ correlationId: 'corr-1' }, () => writer.insertStatement([event, event], 24));
+    await writer.append(bindWork(m, { correlationId: 'corr-1' }), [event, event]);
+    const st = writer.insertStatement([event, event], { correlationId: 'corr-1' }, 24);
     expect(st.sql).toBe(ran[0].sql.replace(/\$(\d+)/g, (_x, n: string) => `$${Number(n) + 24}`));
     expect(st.sql).toMatch(/VALUES \(\$25, \$26, \$27, \$28, \$29::jsonb\), \(\$30, .* \$34::jsonb\)$/);
     expect(st.params).toHaveLength(10);
@@ -44,13 +44,28 @@ describe('OutboxWriter', () => {
 
   it('refuses an invalid payload outside production (the consumer checks it again in any case)', () => {
     const bad = { ...event, payload: { ...(event.payload as object), caseId: 'not-a-uuid' } } as NewEvent;
-    expect(() => writer.insertStatement([bad])).toThrow(
+    expect(() => writer.insertStatement([bad], { correlationId: 'corr-1' })).toThrow(
       /refusing to publish invalid case.reported: .*caseId/,
     );
   });
 
   it('needs at least one event', () => {
-    expect(() => writer.insertStatement([])).toThrow(/at least one event/);
+    expect(() => writer.insertStatement([], { correlationId: 'corr-1' })).toThrow(/at least one event/);
+  });
+
+  it('stamps the work it is given: its correlation, and its causation unless the event names its own', () => {
+    const work = { correlationId: 'corr-2', causationId: '0b7e5c9a-3f1d-4e2b-9c8a-5d6f7e8a9b0c' };
+    const own = { ...event, causationId: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f' };
+    const st = writer.insertStatement([event, own], work);
+    expect(st.envelopes.map((e) => [e.correlationId, e.causationId])).toEqual([
+      ['corr-2', work.causationId],
+      ['corr-2', own.causationId],
+    ]);
+  });
+
+  it('refuses to append in a transaction nobody bound a work context to (a bug; tests catch it)', async () => {
+    const m = { query: () => Promise.resolve([]) } as unknown as EntityManager;
+    await expect(writer.append(m, [event])).rejects.toThrow(/no bound work/);
   });
 });
 

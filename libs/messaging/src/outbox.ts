@@ -10,7 +10,7 @@ import {
   validatePayload,
   ENVELOPE_HEADERS,
 } from '@app/contracts';
-import { currentContext, correlationId, counter, gauge, histogram, JsonLogger } from '@app/observability';
+import { counter, gauge, histogram, JsonLogger, startedWork, workOf, WorkContext } from '@app/observability';
 import { KafkaSettings, topicName } from './kafka-settings';
 
 export interface NewEvent<T extends Topic = Topic> {
@@ -20,8 +20,28 @@ export interface NewEvent<T extends Topic = Topic> {
   key: string;
   caseId?: string;
   payload: PayloadOf[T];
-  /** Overrides the causation taken from the current work context. */
+  /** Overrides the causation taken from the work context. */
   causationId?: string;
+}
+
+const unbound = counter(
+  'outbox_unbound_work_total',
+  'Events appended in a transaction with no work context bound to it (a bug: they got a fresh correlation id)',
+);
+
+/**
+ * The work bound to a transaction's manager (for the outbox). Whoever opens a transaction that
+ * may publish binds it (`bindWork`; the consumer runner does for handlers); one that did not is a
+ * bug: tests fail on it, production publishes with a fresh correlation id (the event is not lost)
+ * and counts it.
+ */
+export function workBoundTo(manager: EntityManager): WorkContext {
+  const work = workOf(manager);
+  if (work) return work;
+  if (process.env.NODE_ENV === 'test')
+    throw new Error('outbox append in a transaction with no bound work (bindWork)');
+  unbound.inc();
+  return startedWork('unbound');
 }
 
 const published = counter('outbox_published_total', 'Events published from the outbox', ['topic']);
@@ -54,9 +74,10 @@ export class OutboxWriter {
     private readonly producer: string,
   ) {}
 
+  /** Appends `events` in the transaction of `manager`, with the work bound to it (`bindWork`). */
   async append(manager: EntityManager, events: NewEvent[]): Promise<EventEnvelope[]> {
     if (events.length === 0) return [];
-    const { sql, params, envelopes } = this.insertStatement(events);
+    const { sql, params, envelopes } = this.insertStatement(events, workBoundTo(manager));
     await manager.query(sql, params);
     return envelopes;
   }
@@ -69,13 +90,14 @@ export class OutboxWriter {
    */
   insertStatement(
     events: NewEvent[],
+    /** The work these events come from: their correlation id and (unless an event names its own) causation. */
+    work: WorkContext,
     offset = 0,
     /** A condition (SQL over the statement's other CTEs) without which no row is written. */
     onlyIf?: string,
   ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
     if (events.length === 0) throw new Error('insertStatement needs at least one event');
     this.prepared++;
-    const ctx = currentContext();
     const now = new Date().toISOString();
     const envelopes: EventEnvelope[] = events.map((e) => {
       const problems = this.validate ? validatePayload(e.topic, e.payload) : [];
@@ -86,8 +108,8 @@ export class OutboxWriter {
         schemaVersion: PAYLOAD_CLASSES[e.topic].schemaVersion,
         key: e.key,
         ...(e.caseId ? { caseId: e.caseId } : {}),
-        correlationId: ctx?.correlationId ?? correlationId(),
-        ...((e.causationId ?? ctx?.causationId) ? { causationId: e.causationId ?? ctx?.causationId } : {}),
+        correlationId: work.correlationId,
+        ...((e.causationId ?? work.causationId) ? { causationId: e.causationId ?? work.causationId } : {}),
         occurredAt: now,
         producer: this.producer,
         payload: e.payload as unknown as Record<string, unknown>,

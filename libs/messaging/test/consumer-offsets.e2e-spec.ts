@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Admin, Producer } from 'kafkajs';
 import { Topic } from '@app/contracts';
-import { JsonLogger, metricsRegistry } from '@app/observability';
+import { JsonLogger, metricsRegistry, bindWork } from '@app/observability';
 import { createTestNamespace, sampleReport, TestNamespace, waitFor } from '@app/testing';
 import {
   createKafka,
@@ -13,6 +13,9 @@ import {
   OutboxRelay,
   OutboxWriter,
 } from '@app/messaging';
+
+/** The work the test's own commits come from (the outbox stamps its correlation id). */
+const work = { correlationId: 'offsets-test' };
 
 const SCHEMA = 'offsets_fixture';
 
@@ -91,7 +94,7 @@ describe('consumer offsets: committed once per interval and on stop, not after e
     for (let r = 0; r < rounds; r++) {
       await ds.transaction((m) =>
         writer.append(
-          m,
+          bindWork(m, work),
           Array.from({ length: perRound }, () => {
             const id = randomUUID();
             return {

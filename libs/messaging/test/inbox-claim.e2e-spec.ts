@@ -89,6 +89,7 @@ describe('inbox row written by the handler’s own statement', () => {
           payload: sampleReport(caseId, d),
         };
       }),
+      { correlationId: 'inbox-claim-e2e' },
     );
     const messages = envelopes.map((e) => ({ key: e.key, value: JSON.stringify(e) }));
     for (let i = 0; i < copies; i++)

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ENVELOPE_HEADERS, Topic } from '@app/contracts';
-import { JsonLogger, runWithContext } from '@app/observability';
+import { bindWork, JsonLogger } from '@app/observability';
 import {
   createTestNamespace,
   REPO_ROOT,
@@ -20,6 +20,9 @@ import {
   OutboxWriter,
 } from '@app/messaging';
 import type { Producer } from 'kafkajs';
+
+/** The work the test's own commits come from (the outbox stamps its correlation id). */
+const work = { correlationId: 'outbox-test' };
 
 const PRODUCER_SCHEMA = 'producer_fixture';
 
@@ -94,7 +97,7 @@ describe('outbox → Kafka → consumer in another process', () => {
     // A rolled-back transaction publishes nothing.
     await expect(
       ds.transaction(async (m) => {
-        await writer.append(m, [
+        await writer.append(bindWork(m, work), [
           {
             topic: Topic.CaseReported,
             type: 'case.reported',
@@ -107,22 +110,21 @@ describe('outbox → Kafka → consumer in another process', () => {
     ).rejects.toThrow('rollback');
 
     const caseIds = Array.from({ length: total }, () => randomUUID());
-    await runWithContext({ correlationId: correlation }, () =>
-      ds.transaction(async (m) => {
-        for (let i = 0; i < total; i += 50) {
-          await writer.append(
-            m,
-            caseIds.slice(i, i + 50).map((id) => ({
-              topic: Topic.CaseReported,
-              type: 'case.reported',
-              key: id,
-              caseId: id,
-              payload: sampleReport(id),
-            })),
-          );
-        }
-      }),
-    );
+    await ds.transaction(async (m) => {
+      bindWork(m, { correlationId: correlation });
+      for (let i = 0; i < total; i += 50) {
+        await writer.append(
+          m,
+          caseIds.slice(i, i + 50).map((id) => ({
+            topic: Topic.CaseReported,
+            type: 'case.reported',
+            key: id,
+            caseId: id,
+            payload: sampleReport(id),
+          })),
+        );
+      }
+    });
     const reader = await TopicReader.open(ns, Topic.CaseReported);
     await reader.waitForCount(() => true, total);
     expect(reader.messages.length).toBe(total);
@@ -159,7 +161,7 @@ describe('outbox → Kafka → consumer in another process', () => {
     });
     const marker = randomUUID();
     await ds.transaction((m) =>
-      writer.append(m, [
+      writer.append(bindWork(m, work), [
         {
           topic: Topic.CaseReported,
           type: 'case.reported',
@@ -203,7 +205,7 @@ describe('outbox → Kafka → consumer in another process', () => {
     });
     const good = randomUUID();
     await ds.transaction((m) =>
-      writer.append(m, [
+      writer.append(bindWork(m, work), [
         {
           topic: Topic.CaseReported,
           type: 'case.reported',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Producer } from 'kafkajs';
 import { Topic } from '@app/contracts';
-import { JsonLogger } from '@app/observability';
+import { JsonLogger, bindWork } from '@app/observability';
 import {
   createTestNamespace,
   REPO_ROOT,
@@ -20,6 +20,9 @@ import {
   OutboxRelay,
   OutboxWriter,
 } from '@app/messaging';
+
+/** The work the test's own commits come from (the outbox stamps its correlation id). */
+const work = { correlationId: 'relay-restart-test' };
 
 const SCHEMA = 'relay_restart';
 const infra = (cmd: string) =>
@@ -58,7 +61,7 @@ describe('outbox relay across a Postgres restart', () => {
     const ids = Array.from({ length: n }, () => randomUUID());
     await ds.transaction((m) =>
       writer.append(
-        m,
+        bindWork(m, work),
         ids.map((id) => ({
           topic: Topic.CaseReported,
           type: 'case.reported',

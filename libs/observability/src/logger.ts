@@ -1,13 +1,13 @@
 import type { LoggerService } from '@nestjs/common';
-import { currentContext } from './context';
 import { maskText, redact } from './pii';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const LEVEL_RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /**
- * Structured JSON logs, one line each, with the service name and the correlation id of the
- * current work. Personal data is masked. Also serves as Nest's logger.
+ * Structured JSON logs, one line each, with the service name. Personal data is masked. Also
+ * serves as Nest's logger. A line about one unit of work carries its correlation id when the
+ * caller passes the `WorkContext` (or any object with `correlationId`) among the extra arguments.
  */
 export class JsonLogger implements LoggerService {
   private readonly min: number;
@@ -51,7 +51,6 @@ export class JsonLogger implements LoggerService {
 
   private write(level: Level, message: unknown, rest: unknown[]): void {
     if (LEVEL_RANK[level] < this.min) return;
-    const ctx = currentContext();
     const line: Record<string, unknown> = {
       time: new Date().toISOString(),
       level,
@@ -65,7 +64,6 @@ export class JsonLogger implements LoggerService {
       else if (r !== undefined) extra.push(r);
     }
     if (scope) line.scope = scope;
-    if (ctx?.correlationId) line.correlationId = ctx.correlationId;
     if (message instanceof Error) {
       line.msg = maskText(message.message);
       line.err = redact(message);

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppError, describeValidationErrors, ValidationFailedError } from '@app/contracts';
-import { JsonLogger } from '@app/observability';
+import { JsonLogger, workOf } from '@app/observability';
 
 /** Body of every error answer: a stable code, a sentence a person can act on, and details. */
 export interface ErrorBody {
@@ -54,7 +54,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
     const { status, body } = this.toAnswer(exception);
-    if (status >= 500) this.logger.error('request failed', exception);
+    if (status >= 500)
+      this.logger.error('request failed', exception, workOf(host.switchToHttp().getRequest<object>()));
     // A refusal that says when to come back (rate limits, lock-outs) says it in Retry-After too.
     const retryAfter = body.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number' && retryAfter > 0)

@@ -63,9 +63,10 @@ describe('MessagingService.consume: the relay is woken after commits that wrote 
       topics: [],
       handle: async (event) => {
         if (event.type === 'writes')
-          svc.outboxStatement([
-            { topic: Topic.CaseReported, type: 'case.reported', key: caseId, payload: reported },
-          ]);
+          svc.outboxStatement(
+            [{ topic: Topic.CaseReported, type: 'case.reported', key: caseId, payload: reported }],
+            { correlationId: 'c-1' },
+          );
       },
       afterCommit: (e) => void afterCommits.push(e.type),
     });

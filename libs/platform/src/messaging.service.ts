@@ -10,7 +10,7 @@ import type Redis from 'ioredis';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConsumerSpec, EventConsumerRunner, NewEvent, OutboxRelay, OutboxWriter } from '@app/messaging';
 import { EventEnvelope } from '@app/contracts';
-import { JsonLogger } from '@app/observability';
+import { bindWork, JsonLogger, WorkContext } from '@app/observability';
 import { PlatformConfig } from './config';
 import { runMigrationsLocked } from './database';
 import { KAFKA, KAFKA_PRODUCER, LOGGER, PLATFORM_CONFIG, REDIS } from './tokens';
@@ -57,7 +57,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
     );
   }
 
-  /** Appends events to the outbox in the caller's transaction. */
+  /** Appends events to the outbox in the caller's transaction, with the work bound to its manager. */
   publish(manager: EntityManager, events: NewEvent[]): Promise<EventEnvelope[]> {
     return this.writer.append(manager, events);
   }
@@ -68,19 +68,25 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
    */
   outboxStatement(
     events: NewEvent[],
+    /** The work the events come from (correlation, causation). */
+    work: WorkContext,
     offset = 0,
     /** SQL over the statement's other CTEs: no row is written unless it holds. */
     onlyIf?: string,
   ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
-    return this.writer.insertStatement(events, offset, onlyIf);
+    return this.writer.insertStatement(events, work, offset, onlyIf);
   }
 
-  /** Runs `work` in a transaction and publishes what it returns through the outbox, atomically. */
+  /**
+   * Runs `fn` in a transaction bound to `work` and publishes what it returns through the outbox,
+   * atomically.
+   */
   async transaction<T>(
-    work: (manager: EntityManager) => Promise<{ result: T; events: NewEvent[] }>,
+    work: WorkContext,
+    fn: (manager: EntityManager) => Promise<{ result: T; events: NewEvent[] }>,
   ): Promise<T> {
     const result = await this.dataSource.transaction(async (manager) => {
-      const out = await work(manager);
+      const out = await fn(bindWork(manager, work));
       await this.writer.append(manager, out.events);
       return out.result;
     });

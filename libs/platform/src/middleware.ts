@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { histogram, runWithContext } from '@app/observability';
+import { bindWork, histogram, startedWork, WorkContext, workOf } from '@app/observability';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const httpSeconds = histogram('http_request_duration_seconds', 'HTTP request duration', [
@@ -9,12 +9,21 @@ const httpSeconds = histogram('http_request_duration_seconds', 'HTTP request dur
   'status',
 ]);
 
-/** Takes `x-correlation-id` from the request (or makes one), answers with it, and carries it. */
+/**
+ * Takes `x-correlation-id` from the request (or makes one), answers with it, and binds it to the
+ * request as the request's work context (`requestWork(req)`: what the request publishes carries it).
+ */
 export function correlationMiddleware(req: Request, res: Response, next: NextFunction): void {
   const header = req.header('x-correlation-id');
   const id = header && CORRELATION_ID.test(header) ? header : randomUUID();
   res.setHeader('x-correlation-id', id);
-  runWithContext({ correlationId: id }, next);
+  bindWork(req, { correlationId: id });
+  next();
+}
+
+/** The work context of an HTTP request (its correlation id), bound by `correlationMiddleware`. */
+export function requestWork(req: object): WorkContext {
+  return workOf(req) ?? startedWork();
 }
 
 export function httpMetricsMiddleware(req: Request, res: Response, next: NextFunction): void {

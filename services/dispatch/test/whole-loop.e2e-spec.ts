@@ -24,10 +24,11 @@ describe('whole loop: intake → routing → dispatch → partner → resident c
   });
 
   it('closes a blocked-drain report with a satisfied rating, every hop visible', async () => {
-    const report = await p.report({
-      description: '楼下下水道堵了，污水流进家里',
-      location: { buildingCode: 'WL-GH-G1-B02' },
-    });
+    const correlationId = `wholeloop-${Date.now()}`;
+    const report = await p.report(
+      { description: '楼下下水道堵了，污水流进家里', location: { buildingCode: 'WL-GH-G1-B02' } },
+      { 'x-correlation-id': correlationId },
+    );
     expect(report.caseId).toMatch(/^[0-9a-f-]{36}$/);
     expect(report.trackingToken).toBeTruthy();
 
@@ -38,6 +39,9 @@ describe('whole loop: intake → routing → dispatch → partner → resident c
     const assigned = await p.waitLifecycle(report.caseId, 'case.assigned');
     expect(assigned.payload).toMatchObject({ unitId: GHY, taskRole: 'lead', status: 'assigned' });
     const taskId = assigned.payload.taskId!;
+    // One correlation id from the resident's request through every hop; each event caused by the one before.
+    expect(routed).toMatchObject({ correlationId, causationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(assigned).toMatchObject({ correlationId, causationId: routed.eventId });
 
     // notification → the unit's own system, signed with the unit's secret
     const hook = await p.webhooks.wait(report.caseId, 'case.assigned', GHY);
@@ -49,8 +53,14 @@ describe('whole loop: intake → routing → dispatch → partner → resident c
     const task = await p.taskOf(GHY, report.caseId);
     expect(task.taskId).toBe(taskId);
     expect(task.case.reporterName).toBe('王阿姨');
-    const accepted = await p.partner(GHY, 'POST', `/partner/v1/tasks/${taskId}/accept`);
+    const accepted = await p.partner(GHY, 'POST', `/partner/v1/tasks/${taskId}/accept`, undefined, {
+      'x-correlation-id': `${correlationId}-accept`,
+    });
     expect([accepted.status, accepted.body.status]).toEqual([200, 'accepted']);
+    // A partner's request is work of its own: its events carry its correlation id, no causation.
+    const acceptedEvent = await p.waitLifecycle(report.caseId, 'case.accepted');
+    expect(acceptedEvent.correlationId).toBe(`${correlationId}-accept`);
+    expect(acceptedEvent.causationId).toBeUndefined();
     const progress = await p.partner(GHY, 'POST', `/partner/v1/tasks/${taskId}/progress`, {
       note: '两名工程师已到场疏通',
     });

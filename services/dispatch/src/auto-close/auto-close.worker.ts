@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { JsonLogger, runWithContext } from '@app/observability';
+import { bindWork, JsonLogger } from '@app/observability';
 import { LOGGER, MessagingService } from '@app/platform';
 import { CaseRepository, CaseWorkflow } from '../cases';
 import { DISPATCH_CONFIG, DispatchConfig, S } from '../dispatch.config';
@@ -57,21 +57,21 @@ export class AutoCloseWorker implements OnApplicationBootstrap, OnApplicationShu
 
   /** Closes up to one batch of due cases in one transaction; returns how many. */
   async sweepOnce(now = new Date()): Promise<number> {
-    const closed = await runWithContext({ correlationId: `auto-close-${now.getTime()}` }, () =>
-      this.dataSource.transaction(async (manager) => {
-        const due = (await manager.query(
-          `SELECT case_id FROM ${S}.cases WHERE auto_close_at <= $1 AND status = 'resolved'
-            ORDER BY auto_close_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [now, BATCH],
-        )) as { case_id: string }[];
-        for (const { case_id } of due) {
-          const loaded = await this.cases.lock(manager, case_id);
-          if (!loaded) continue;
-          await this.workflow.apply(manager, loaded, { type: 'auto_close', actorId: 'auto-close' }, { now });
-        }
-        return due.length;
-      }),
-    );
+    const work = { correlationId: `auto-close-${now.getTime()}` };
+    const closed = await this.dataSource.transaction(async (tx) => {
+      const manager = bindWork(tx, work);
+      const due = (await manager.query(
+        `SELECT case_id FROM ${S}.cases WHERE auto_close_at <= $1 AND status = 'resolved'
+          ORDER BY auto_close_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [now, BATCH],
+      )) as { case_id: string }[];
+      for (const { case_id } of due) {
+        const loaded = await this.cases.lock(manager, case_id);
+        if (!loaded) continue;
+        await this.workflow.apply(manager, loaded, { type: 'auto_close', actorId: 'auto-close' }, { now });
+      }
+      return due.length;
+    });
     if (closed) {
       this.messaging.nudge();
       this.log.info(`auto-closed ${closed} case(s) without resident feedback`);

@@ -10,7 +10,7 @@ import {
   UnitRefDto,
 } from '@app/contracts';
 import type { InboxClaim } from '@app/messaging';
-import { JsonLogger } from '@app/observability';
+import { JsonLogger, workOf } from '@app/observability';
 import { LOGGER } from '@app/platform';
 import { allowedCommands, DISPATCH_ERRORS, isFinalStatus, UnitAssignment } from '../domain';
 import { CaseEventsPublisher, CaseRepository, CaseWorkflow, CREATE_PARAMS, LoadedCase } from '../cases';
@@ -77,9 +77,11 @@ export class CaseRoutingHandler {
     } catch (err) {
       if (!(err instanceof DomainError) || err.code !== DISPATCH_ERRORS.UnitExcluded) throw err;
       // Routing picked a unit that already returned the case: a person decides instead.
-      this.log.warn('routing chose a unit that already returned the case; sending it to triage', {
-        caseId: loaded.caseId,
-      });
+      this.log.warn(
+        'routing chose a unit that already returned the case; sending it to triage',
+        { caseId: loaded.caseId },
+        workOf(manager),
+      );
       await this.workflow.apply(
         manager,
         loaded,

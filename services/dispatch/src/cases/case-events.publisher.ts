@@ -7,7 +7,7 @@ import {
   EventEnvelope,
   Topic,
 } from '@app/contracts';
-import type { NewEvent } from '@app/messaging';
+import { NewEvent, workBoundTo } from '@app/messaging';
 import { MessagingService } from '@app/platform';
 import { OpsProjection, OpsStream } from '../ops';
 
@@ -38,10 +38,11 @@ export class CaseEventsPublisher {
    * from `$<offset + 1>`); after that statement, `project` the returned envelopes.
    */
   statement(
+    manager: EntityManager,
     events: NewEvent[],
     offset: number,
   ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
-    return this.messaging.outboxStatement(events, offset);
+    return this.messaging.outboxStatement(events, workBoundTo(manager), offset);
   }
 
   /**

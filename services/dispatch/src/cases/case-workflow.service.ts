@@ -77,7 +77,9 @@ export class CaseWorkflow {
     const before = await this.loadSlas(manager, loaded, state);
     const { slas, parts } = this.plan(loaded, state, events, policy, before, now);
     const published = this.outboxEvents(loaded, state, events, slas);
-    const outbox = published.length ? this.events.statement(published, CASE_WRITE_PARAMS) : undefined;
+    const outbox = published.length
+      ? this.events.statement(manager, published, CASE_WRITE_PARAMS)
+      : undefined;
     // A single lifecycle event is projected into the ops model by the same statement.
     const inline = outbox
       ? this.events.inlineProjection(published, outbox.envelopes, CASE_WRITE_PARAMS + outbox.params.length)

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { ValidationFailedError } from '@app/contracts';
+import { bindWork, WorkContext } from '@app/observability';
 import { hashRequest, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, MessagingService } from '@app/platform';
 
 /**
@@ -17,13 +18,15 @@ export class MutationRunner {
   ) {}
 
   async run<T>(
+    /** The request's work, bound to the transaction (the events it publishes carry it). */
+    work: WorkContext,
     scope: string,
     key: string | undefined,
     request: unknown,
     effect: (manager: EntityManager) => Promise<T>,
   ): Promise<{ body: T; replayed: boolean }> {
     if (key === undefined || key === '') {
-      const body = await this.dataSource.transaction(effect);
+      const body = await this.dataSource.transaction((manager) => effect(bindWork(manager, work)));
       this.messaging.nudge();
       return { body, replayed: false };
     }
@@ -36,7 +39,7 @@ export class MutationRunner {
       scope,
       key,
       hashRequest(request),
-      async (manager) => ({ status: 200, body: await effect(manager) }),
+      async (manager) => ({ status: 200, body: await effect(bindWork(manager, work)) }),
       () => this.messaging.nudge(),
     );
     return { body: r.body as T, replayed: r.replayed };

@@ -33,6 +33,7 @@ import {
   TimelineQuery,
   TriageQueueQuery,
 } from './center-cases.dto';
+import type { WorkContext } from '@app/observability';
 
 const CASE_NOT_FOUND = 'DISPATCH.CASE_NOT_FOUND';
 
@@ -142,8 +143,15 @@ export class CenterCasesHandler {
 
   // ---------------------------------------------------------------- changes
 
-  act(staff: StaffPrincipal, caseId: string, action: CenterAction, idempotencyKey: string | undefined) {
+  act(
+    staff: StaffPrincipal,
+    caseId: string,
+    action: CenterAction,
+    idempotencyKey: string | undefined,
+    work: WorkContext,
+  ) {
     return this.mutations.run(
+      work,
       `center:${staff.staffId}`,
       idempotencyKey,
       { caseId, action },

@@ -41,6 +41,7 @@ import {
   VerifyCloseDto,
 } from './center-cases.dto';
 import { CenterAction, CenterCasesHandler } from './center-cases.handler';
+import { requestWork } from '@app/platform';
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -298,7 +299,7 @@ export class CenterCasesHttpController {
     key: string | undefined,
     res: Response,
   ) {
-    const r = await this.handler.act(s, caseId, action, key);
+    const r = await this.handler.act(s, caseId, action, key, requestWork(res.req));
     if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return r.body;
   }

@@ -5,6 +5,7 @@ import type { CaseCommand } from '../domain';
 import { CaseRepository, CaseViews, CaseWorkflow, decodeCursor, MutationRunner } from '../cases';
 import type { PartnerPrincipal } from '../units';
 import { ListTasksQuery, RequestExtensionDto, ResolveTaskDto } from './partner-tasks.dto';
+import type { WorkContext } from '@app/observability';
 
 export type PartnerAction =
   | { type: 'accept' }
@@ -42,8 +43,15 @@ export class PartnerTasksHandler {
     return this.views.partnerTask(this.dataSource, unit, taskId);
   }
 
-  act(unit: PartnerPrincipal, taskId: string, action: PartnerAction, idempotencyKey: string | undefined) {
+  act(
+    unit: PartnerPrincipal,
+    taskId: string,
+    action: PartnerAction,
+    idempotencyKey: string | undefined,
+    work: WorkContext,
+  ) {
     return this.mutations.run(
+      work,
       `partner:${unit.unitId}`,
       idempotencyKey,
       { taskId, action },

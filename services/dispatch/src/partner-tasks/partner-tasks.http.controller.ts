@@ -24,6 +24,7 @@ import {
   ReturnTaskDto,
 } from './partner-tasks.dto';
 import { PartnerAction, PartnerTasksHandler } from './partner-tasks.handler';
+import { requestWork } from '@app/platform';
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -156,7 +157,7 @@ export class PartnerTasksHttpController {
     key: string | undefined,
     res: Response,
   ) {
-    const r = await this.handler.act(unit, taskId, action, key);
+    const r = await this.handler.act(unit, taskId, action, key, requestWork(res.req));
     if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return r.body;
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CaseResidentPayload, ResidentEventType, Satisfaction } from '@app/contracts';
-import { JsonLogger } from '@app/observability';
+import { JsonLogger, workOf } from '@app/observability';
 import { LOGGER } from '@app/platform';
 import { allowedCommands } from '../domain';
 import { CaseRepository, CaseWorkflow } from '../cases';
@@ -29,7 +29,11 @@ export class ResidentFeedbackHandler {
   async handle(manager: EntityManager, type: ResidentEventType, p: CaseResidentPayload): Promise<string> {
     const loaded = await this.cases.lock(manager, p.caseId);
     if (!loaded) {
-      this.log.warn(`ignored ${type} for a case dispatch does not know`, { caseId: p.caseId });
+      this.log.warn(
+        `ignored ${type} for a case dispatch does not know`,
+        { caseId: p.caseId },
+        workOf(manager),
+      );
       return 'ignored';
     }
     const at = new Date(p.at);

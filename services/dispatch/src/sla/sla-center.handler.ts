@@ -24,6 +24,7 @@ import type {
   EscalationPageDto,
   EscalationsQuery,
 } from './sla-center.dto';
+import type { WorkContext } from '@app/observability';
 
 export const SLA_ERRORS = {
   EscalationNotFound: 'SLA.ESCALATION_NOT_FOUND',
@@ -208,92 +209,99 @@ export class SlaCenterHandler {
     escalationId: string,
     body: AcknowledgeEscalationDto,
     key: string | undefined,
+    work: WorkContext,
   ): Promise<{ body: EscalationDto; replayed: boolean }> {
-    return this.runner.run(`sla-ack:${staff.staffId}`, key, { escalationId, ...body }, async (manager) => {
-      const [found] = (await manager.query(
-        `SELECT case_id FROM ${S}.sla_escalations WHERE escalation_id = $1`,
-        [escalationId],
-      )) as { case_id: string }[];
-      if (!found) throw new NotFoundError('Escalation', SLA_ERRORS.EscalationNotFound);
-      // The case row first (the lock order of every case change), then the escalation.
-      const loaded = await this.cases.lock(manager, found.case_id);
-      if (!loaded) throw new NotFoundError('Case', SLA_ERRORS.CaseNotFound);
-      const now = new Date();
-      const [row] = (await manager.query(
-        `SELECT * FROM ${S}.sla_escalations WHERE escalation_id = $1 FOR UPDATE`,
-        [escalationId],
-      )) as EscalationRow[];
-      if (row.acknowledged_at) {
-        throw new DomainError(
-          SLA_ERRORS.AlreadyAcknowledged,
-          'This escalation was already acknowledged',
-          { acknowledgedBy: row.acknowledged_by, acknowledgedAt: iso(row.acknowledged_at) },
-          409,
-        );
-      }
-      await manager.query(
-        `UPDATE ${S}.sla_escalations SET acknowledged_by = $2, acknowledged_at = $3, acknowledge_note = $4
+    return this.runner.run(
+      work,
+      `sla-ack:${staff.staffId}`,
+      key,
+      { escalationId, ...body },
+      async (manager) => {
+        const [found] = (await manager.query(
+          `SELECT case_id FROM ${S}.sla_escalations WHERE escalation_id = $1`,
+          [escalationId],
+        )) as { case_id: string }[];
+        if (!found) throw new NotFoundError('Escalation', SLA_ERRORS.EscalationNotFound);
+        // The case row first (the lock order of every case change), then the escalation.
+        const loaded = await this.cases.lock(manager, found.case_id);
+        if (!loaded) throw new NotFoundError('Case', SLA_ERRORS.CaseNotFound);
+        const now = new Date();
+        const [row] = (await manager.query(
+          `SELECT * FROM ${S}.sla_escalations WHERE escalation_id = $1 FOR UPDATE`,
+          [escalationId],
+        )) as EscalationRow[];
+        if (row.acknowledged_at) {
+          throw new DomainError(
+            SLA_ERRORS.AlreadyAcknowledged,
+            'This escalation was already acknowledged',
+            { acknowledgedBy: row.acknowledged_by, acknowledgedAt: iso(row.acknowledged_at) },
+            409,
+          );
+        }
+        await manager.query(
+          `UPDATE ${S}.sla_escalations SET acknowledged_by = $2, acknowledged_at = $3, acknowledge_note = $4
           WHERE escalation_id = $1`,
-        [escalationId, staff.username, now, body.note ?? null],
-      );
-      const updated: EscalationRow = {
-        ...row,
-        acknowledged_by: staff.username,
-        acknowledged_at: now,
-        acknowledge_note: body.note ?? null,
-      };
-      const note =
-        `Escalation step ${row.step + 1} (${row.action}) on the ${row.deadline} deadline acknowledged by ${staff.displayName}` +
-        (body.note ? `: ${body.note}` : '');
-      await manager.query(
-        `INSERT INTO ${S}.timeline (case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, data)
+          [escalationId, staff.username, now, body.note ?? null],
+        );
+        const updated: EscalationRow = {
+          ...row,
+          acknowledged_by: staff.username,
+          acknowledged_at: now,
+          acknowledge_note: body.note ?? null,
+        };
+        const note =
+          `Escalation step ${row.step + 1} (${row.action}) on the ${row.deadline} deadline acknowledged by ${staff.displayName}` +
+          (body.note ? `: ${body.note}` : '');
+        await manager.query(
+          `INSERT INTO ${S}.timeline (case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, data)
          VALUES ($1, $2, 'staff', $3, 'case.escalation-acknowledged', $4, $5, $6, $7, $8::jsonb)`,
-        [
-          row.case_id,
-          now,
-          staff.staffId,
-          ['center'],
-          row.task_id,
-          row.unit_id,
-          note,
-          JSON.stringify({
-            escalationId,
-            deadline: row.deadline,
-            escalationStep: row.step,
-            escalationAction: row.action,
-          }),
-        ],
-      );
-      const s = loaded.state;
-      const payload: CaseLifecyclePayload = {
-        caseId: row.case_id,
-        reference: loaded.reference,
-        status: s.status,
-        priority: s.priority,
-        ...(s.categoryCode ? { categoryCode: s.categoryCode } : {}),
-        taskId: row.task_id,
-        unitId: row.unit_id,
-        actorKind: 'staff',
-        actorId: staff.staffId,
-        note: note.slice(0, 4000),
-        residentVisible: false,
-        deadline: row.deadline,
-        dueAt: iso(row.due_at),
-        escalationAction: row.action,
-        escalationStep: row.step,
-        at: now.toISOString(),
-      };
-      await this.events.publish(manager, [
-        {
-          topic: Topic.CaseLifecycle,
-          type: 'case.escalation-acknowledged',
-          key: row.case_id,
+          [
+            row.case_id,
+            now,
+            staff.staffId,
+            ['center'],
+            row.task_id,
+            row.unit_id,
+            note,
+            JSON.stringify({
+              escalationId,
+              deadline: row.deadline,
+              escalationStep: row.step,
+              escalationAction: row.action,
+            }),
+          ],
+        );
+        const s = loaded.state;
+        const payload: CaseLifecyclePayload = {
           caseId: row.case_id,
-          payload,
-        },
-      ]);
-      return escalationView({ ...updated, reference: loaded.reference });
-    });
+          reference: loaded.reference,
+          status: s.status,
+          priority: s.priority,
+          ...(s.categoryCode ? { categoryCode: s.categoryCode } : {}),
+          taskId: row.task_id,
+          unitId: row.unit_id,
+          actorKind: 'staff',
+          actorId: staff.staffId,
+          note: note.slice(0, 4000),
+          residentVisible: false,
+          deadline: row.deadline,
+          dueAt: iso(row.due_at),
+          escalationAction: row.action,
+          escalationStep: row.step,
+          at: now.toISOString(),
+        };
+        await this.events.publish(manager, [
+          {
+            topic: Topic.CaseLifecycle,
+            type: 'case.escalation-acknowledged',
+            key: row.case_id,
+            caseId: row.case_id,
+            payload,
+          },
+        ]);
+        return escalationView({ ...updated, reference: loaded.reference });
+      },
+    );
   }
 
   private async withEscalations(

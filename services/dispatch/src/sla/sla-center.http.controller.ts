@@ -31,6 +31,7 @@ import {
   EscalationsQuery,
 } from './sla-center.dto';
 import { SlaCenterHandler } from './sla-center.handler';
+import { requestWork } from '@app/platform';
 
 /** SLA supervision for the center: open breaches, escalations and their acknowledgement, a case's clocks. */
 @ApiTags('center: SLA')
@@ -73,7 +74,7 @@ export class SlaCenterHttpController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const r = await this.handler.acknowledge(s, id, body, key);
+    const r = await this.handler.acknowledge(s, id, body, key, requestWork(res.req));
     if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
     return r.body;
   }

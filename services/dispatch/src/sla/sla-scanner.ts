@@ -3,7 +3,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { DataSource, EntityManager } from 'typeorm';
 import { CaseLifecyclePayload, CaseStatus, Priority, TaskRole, Topic, UnitType } from '@app/contracts';
 import type { NewEvent } from '@app/messaging';
-import { JsonLogger, runWithContext } from '@app/observability';
+import { bindWork, JsonLogger, startedWork } from '@app/observability';
 import { LOGGER, MessagingService } from '@app/platform';
 import { allowedCommands } from '../domain';
 import { CaseEventsPublisher, CaseRepository, CaseWorkflow } from '../cases';
@@ -133,8 +133,9 @@ export class SlaScanner implements OnApplicationBootstrap, OnApplicationShutdown
         [now, this.config.batchSize],
       )) as { n: number }[];
       if (n === 0) return { tasks: 0, fired: 0, candidates: 0 };
-      const result = await runWithContext({ correlationId: `sla-scan-${randomUUID()}` }, () =>
-        this.dataSource.transaction((manager) => this.fireDue(manager, now, n)),
+      const work = startedWork('sla-scan');
+      const result = await this.dataSource.transaction((manager) =>
+        this.fireDue(bindWork(manager, work), now, n),
       );
       if (result.fired) this.messaging.nudge();
       return result;

@@ -344,30 +344,28 @@ export class Pipeline {
   }
 
   /** A resident reports at intake; fails unless intake answers 201. */
-  async report(body: {
-    description: string;
-    location: Record<string, unknown>;
-    reporter?: Record<string, unknown>;
-    channel?: string;
-  }): Promise<ReportAnswer> {
-    const r = await this.http<ReportAnswer>(
-      'POST',
-      `${this.intake.url}/v1/reports`,
-      {},
-      {
-        channel: body.channel ?? 'app',
-        description: body.description,
-        location: body.location,
-        reporter: body.reporter ?? {
-          anonymous: false,
-          confidential: false,
-          name: '王阿姨',
-          phone: '13800138000',
-          preferredContact: 'sms',
-        },
-        media: [],
+  async report(
+    body: {
+      description: string;
+      location: Record<string, unknown>;
+      reporter?: Record<string, unknown>;
+      channel?: string;
+    },
+    headers: Record<string, string> = {},
+  ): Promise<ReportAnswer> {
+    const r = await this.http<ReportAnswer>('POST', `${this.intake.url}/v1/reports`, headers, {
+      channel: body.channel ?? 'app',
+      description: body.description,
+      location: body.location,
+      reporter: body.reporter ?? {
+        anonymous: false,
+        confidential: false,
+        name: '王阿姨',
+        phone: '13800138000',
+        preferredContact: 'sms',
       },
-    );
+      media: [],
+    });
     if (r.status !== 201) throw new Error(`intake answered ${r.status}: ${JSON.stringify(r.body)}`);
     return r.body;
   }
@@ -402,11 +400,17 @@ export class Pipeline {
     );
   }
 
-  partner<T = PartnerTask & { code?: string }>(unitId: string, method: string, path: string, body?: unknown) {
+  partner<T = PartnerTask & { code?: string }>(
+    unitId: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     return this.http<T>(
       method,
       `${this.dispatch.url}${path}`,
-      { authorization: `Bearer ${demoKey(unitId)}` },
+      { authorization: `Bearer ${demoKey(unitId)}`, ...headers },
       body,
     );
   }

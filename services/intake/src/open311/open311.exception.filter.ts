@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError, ValidationFailedError } from '@app/contracts';
-import { JsonLogger } from '@app/observability';
+import { JsonLogger, workOf } from '@app/observability';
 import { LOGGER } from '@app/platform';
 import { RateLimitedError } from '../shared/intake-errors';
 import { formatOf, sendOpen311 } from './open311.format';
@@ -39,7 +39,7 @@ export class Open311ExceptionFilter implements ExceptionFilter {
       status = exception.getStatus();
       errors = [{ code: status, description: exception.message }];
     } else {
-      this.log.error('open311 request failed', exception);
+      this.log.error('open311 request failed', exception, workOf(req));
       errors = [{ code: 500, description: 'Internal error; the request was not applied' }];
     }
     sendOpen311(res, format, status, { root: 'errors', child: 'error' }, errors);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CaseStatus, NotFoundError, ValidationFailedError } from '@app/contracts';
+import type { WorkContext } from '@app/observability';
 import { PLATFORM_CONFIG, PlatformConfig } from '@app/platform';
 import {
   commaList,
@@ -146,7 +147,8 @@ export class Open311Handler {
   async create(
     dto: Open311CreateRequestDto,
     clientId: string,
-    idempotencyKey?: string,
+    idempotencyKey: string | undefined,
+    work: WorkContext,
   ): Promise<XmlObject[]> {
     this.checkJurisdiction(dto.jurisdiction_id);
     const problems: { field: string; problems: string[] }[] = [];
@@ -211,6 +213,7 @@ export class Open311Handler {
             }
           : {}),
       },
+      work,
       {
         idempotency: idempotencyKey ? { scope: `open311:${clientId}`, key: idempotencyKey } : undefined,
         fieldNames: { categoryCode: 'service_code' },

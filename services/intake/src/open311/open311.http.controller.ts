@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { NotFoundError } from '@app/contracts';
+import { requestWork } from '@app/platform';
 import { clientAddress, idempotencyKeyOf } from '../shared/http-helpers';
 import { INTAKE_ERRORS } from '../shared/intake-errors';
 import { IntakeRateLimits } from '../shared/rate-limits';
@@ -134,7 +135,7 @@ export class Open311HttpController {
     const clientId = res.locals.open311ClientId as string;
     const key = idempotencyKeyOf(req);
     await this.limits.open311Report(clientId, dto.phone);
-    const answer = await this.handler.create(dto, clientId, key);
+    const answer = await this.handler.create(dto, clientId, key, requestWork(req));
     sendOpen311(res, f, 201, { root: 'service_requests', child: 'request' }, answer);
   }
 

@@ -13,7 +13,7 @@ import {
   ValidationFailedError,
 } from '@app/contracts';
 import type { NewEvent } from '@app/messaging';
-import { counter, JsonLogger } from '@app/observability';
+import { bindWork, counter, JsonLogger, WorkContext } from '@app/observability';
 import { hashRequest, IdempotencyService, LOGGER, MessagingService, StoredResponse } from '@app/platform';
 import {
   duplicateKey,
@@ -96,6 +96,8 @@ export class ReportIntakeHandler {
 
   async submit(
     report: SubmitReport,
+    /** The request's work: its correlation id goes with the report's event and log line. */
+    work: WorkContext,
     options: SubmitOptions = {},
   ): Promise<{ status: number; body: ReportAnswerBody; replayed: boolean }> {
     await this.checkRules(report, options);
@@ -115,7 +117,7 @@ export class ReportIntakeHandler {
         key,
         hashRequest(report),
         async (m) => {
-          const out = await this.apply(m, report, at, reference, true);
+          const out = await this.apply(bindWork(m, work), work, report, at, reference, true);
           freshToken = out.token;
           return out.answer;
         },
@@ -126,8 +128,10 @@ export class ReportIntakeHandler {
       // Nothing stores this answer: the token is never sealed. Without a possible duplicate the
       // report is one statement, atomic by itself; the duplicate check needs a transaction (lock).
       const out = canBeDuplicate
-        ? await this.dataSource.transaction((m) => this.apply(m, report, at, reference, false))
-        : await this.apply(this.dataSource.manager, report, at, reference, false);
+        ? await this.dataSource.transaction((m) =>
+            this.apply(bindWork(m, work), work, report, at, reference, false),
+          )
+        : await this.apply(this.dataSource.manager, work, report, at, reference, false);
       this.messaging.nudge();
       freshToken = out.token;
       outcome = { status: out.answer.status, body: out.answer.body as ReportAnswerBody, replayed: false };
@@ -145,6 +149,7 @@ export class ReportIntakeHandler {
           phone: report.reporter.phone,
           confidential: report.reporter.confidential,
         },
+        correlationId: work.correlationId,
       });
     }
     const b = outcome.body;
@@ -206,6 +211,7 @@ export class ReportIntakeHandler {
    */
   private async apply(
     m: EntityManager,
+    work: WorkContext,
     r: SubmitReport,
     at: Date,
     reference: string,
@@ -259,7 +265,7 @@ export class ReportIntakeHandler {
     const created: ReportAnswerBody = { caseId, reference, trackingToken, status: 'reported', reportedAt };
     if (!(dupKey && locKey && r.categoryCode)) {
       // ONE statement: report, first timeline entry and the case.reported outbox row.
-      const outbox = this.messaging.outboxStatement([reportedEvent()], NEW_REPORT_PARAMS);
+      const outbox = this.messaging.outboxStatement([reportedEvent()], work, NEW_REPORT_PARAMS);
       await this.reports.insertReport(m, row, first, outbox);
       return { answer: { status: 201, body: created }, token };
     }

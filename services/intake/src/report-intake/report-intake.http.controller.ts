@@ -9,6 +9,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { requestWork } from '@app/platform';
 import { clientAddress, compact, idempotencyKeyOf, toLocation, toReporter } from '../shared/http-helpers';
 import { IntakeRateLimits } from '../shared/rate-limits';
 import { CreateReportDto, ReportAnswer } from './report-intake.dto';
@@ -62,6 +63,7 @@ export class ReportIntakeHttpController {
         media: (dto.media ?? []).map((m) => compact({ url: m.url, contentType: m.contentType })),
         gridWorkerId: dto.gridWorkerId,
       }),
+      requestWork(req),
       key ? { idempotency: { scope: 'v1.reports', key } } : {},
     );
     res.status(out.status);

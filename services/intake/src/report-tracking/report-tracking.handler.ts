@@ -6,6 +6,7 @@ import { MessagingService } from '@app/platform';
 import { INTAKE_ERRORS, reportNotFound } from '../shared/intake-errors';
 import { ReportsRepository } from '../shared/reports.repository';
 import type { FeedbackDto, ReportStatusView } from './report-tracking.dto';
+import type { WorkContext } from '@app/observability';
 
 /** What a resident holding the tracking token can see and do (no existence leak without it). */
 @Injectable()
@@ -35,8 +36,13 @@ export class ReportTrackingHandler {
     };
   }
 
-  async feedback(reference: string, token: string | undefined, dto: FeedbackDto): Promise<void> {
-    await this.messaging.transaction(async (m) => {
+  async feedback(
+    reference: string,
+    token: string | undefined,
+    dto: FeedbackDto,
+    work: WorkContext,
+  ): Promise<void> {
+    await this.messaging.transaction(work, async (m) => {
       const found = await this.reports.byReferenceAndToken(reference, token, m);
       if (!found) throw reportNotFound();
       const r = found.report;
@@ -80,8 +86,13 @@ export class ReportTrackingHandler {
     });
   }
 
-  async provideInfo(reference: string, token: string | undefined, text: string): Promise<void> {
-    await this.messaging.transaction(async (m) => {
+  async provideInfo(
+    reference: string,
+    token: string | undefined,
+    text: string,
+    work: WorkContext,
+  ): Promise<void> {
+    await this.messaging.transaction(work, async (m) => {
       const found = await this.reports.byReferenceAndToken(reference, token, m);
       if (!found) throw reportNotFound();
       const r = found.report;

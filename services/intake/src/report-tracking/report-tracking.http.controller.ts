@@ -14,6 +14,7 @@ import { clientAddress } from '../shared/http-helpers';
 import { IntakeRateLimits } from '../shared/rate-limits';
 import { AcceptedAnswer, FeedbackDto, InfoDto, ReportStatusView, TrackingQuery } from './report-tracking.dto';
 import { ReportTrackingHandler } from './report-tracking.handler';
+import { requestWork } from '@app/platform';
 
 const TOKEN_HEADER = {
   name: 'X-Tracking-Token',
@@ -63,7 +64,7 @@ export class ReportTrackingHttpController {
     @Req() req: Request,
   ): Promise<AcceptedAnswer> {
     await this.limits.client(`track:${clientAddress(req)}`);
-    await this.handler.feedback(reference, this.token(req, q), dto);
+    await this.handler.feedback(reference, this.token(req, q), dto, requestWork(req));
     return { accepted: true, reference };
   }
 
@@ -81,7 +82,7 @@ export class ReportTrackingHttpController {
     @Req() req: Request,
   ): Promise<AcceptedAnswer> {
     await this.limits.client(`track:${clientAddress(req)}`);
-    await this.handler.provideInfo(reference, this.token(req, q), dto.text);
+    await this.handler.provideInfo(reference, this.token(req, q), dto.text, requestWork(req));
     return { accepted: true, reference };
   }
 }

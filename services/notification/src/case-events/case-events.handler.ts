@@ -137,7 +137,9 @@ export class CaseEventsHandler {
     for (const d of plan.deliveries) planned.inc({ channel: d.channel });
     for (const u of plan.unreachable) {
       unreachable.inc();
-      this.log.warn(`event ${event.eventId} (${event.type}): ${u.reason}`);
+      this.log.warn(`event ${event.eventId} (${event.type}): ${u.reason}`, {
+        correlationId: event.correlationId,
+      });
     }
     const now = Date.now();
     return plan.deliveries.some((d) => !d.notBefore || d.notBefore.getTime() <= now);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { EntityManager } from 'typeorm';
-import { JsonLogger } from '@app/observability';
+import { JsonLogger, startedWork } from '@app/observability';
 import { LOGGER, MessagingService, PLATFORM_CONFIG, PlatformConfig } from '@app/platform';
 import { parseRefData } from '../domain';
 import { sha256Hex } from '../reference-admin/reference-admin.handler';
@@ -61,7 +61,7 @@ export class DemoSeedLoader implements OnModuleInit {
   async load(): Promise<number | undefined> {
     const raw = JSON.parse(readFileSync(this.config.seedPath, 'utf8')) as Json;
     parseRefData(raw); // throws ROUTING.INVALID_REF_DATA listing every problem
-    const version = await this.messaging.transaction(async (m) => {
+    const version = await this.messaging.transaction(startedWork('demo-seed'), async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`routing-seed:${this.platform.schema}`]);
       if (!(await this.repository.isEmpty(m))) return { result: undefined, events: [] };
       const refVersion = await this.repository.bumpVersion(m);

@@ -1,7 +1,14 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { DomainError, ValidationFailedError } from '@app/contracts';
-import { bearerMatches, limitFailedTokenAttempts, RateLimiter, tokenDigest } from '@app/platform';
+import type { WorkContext } from '@app/observability';
+import {
+  bearerMatches,
+  limitFailedTokenAttempts,
+  RateLimiter,
+  requestWork,
+  tokenDigest,
+} from '@app/platform';
 import { ROUTING_CONFIG, RoutingConfig } from '../routing.config';
 
 /**
@@ -46,7 +53,14 @@ function actorOf(req: Request): string | undefined {
   return value && value.length <= 200 ? value : undefined;
 }
 
-/** The X-Actor of an admin request (the guard has checked it). */
-export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
-  return actorOf(ctx.switchToHttp().getRequest<Request>()) ?? 'unknown';
+/** Who changes reference data: the X-Actor of an admin request, and the request's work context. */
+export interface AdminActor {
+  name: string;
+  work: WorkContext;
+}
+
+/** The X-Actor of an admin request (the guard has checked it), with the request's work context. */
+export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext): AdminActor => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  return { name: actorOf(req) ?? 'unknown', work: requestWork(req) };
 });

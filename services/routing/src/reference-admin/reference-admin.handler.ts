@@ -4,6 +4,7 @@ import { DomainError, NotFoundError, ValidationFailedError } from '@app/contract
 import type { NewEvent } from '@app/messaging';
 import { JsonLogger } from '@app/observability';
 import { LOGGER, MessagingService } from '@app/platform';
+import type { AdminActor } from './admin-auth.guard';
 import { validateRefData } from '../domain';
 import { RefDataCache } from '../reference-data/ref-data.cache';
 import { allReferenceEvents, referenceEvent, toRefData } from '../reference-data/reference.mapper';
@@ -92,7 +93,7 @@ export class ReferenceAdminHandler {
     kind: K,
     id: string,
     data: EntityDataOf[K],
-    actor: string,
+    actor: AdminActor,
   ): Promise<EntityView<EntityDataOf[K]>> {
     const out = await this.change(kind, id, 'create', actor, () => ({ data, active: true }));
     return this.view(out.entity);
@@ -102,7 +103,7 @@ export class ReferenceAdminHandler {
     kind: K,
     id: string,
     data: EntityDataOf[K],
-    actor: string,
+    actor: AdminActor,
     options: { active?: boolean; webhookSecret?: string } = {},
   ): Promise<EntityView<EntityDataOf[K]>> {
     const out = await this.change(
@@ -119,7 +120,7 @@ export class ReferenceAdminHandler {
   async deactivate<K extends EntityKind>(
     kind: K,
     id: string,
-    actor: string,
+    actor: AdminActor,
   ): Promise<EntityView<EntityDataOf[K]>> {
     const out = await this.change(kind, id, 'deactivate', actor, (existing) => ({
       data: existing?.data as EntityDataOf[K],
@@ -128,7 +129,7 @@ export class ReferenceAdminHandler {
     return this.view(out.entity);
   }
 
-  async createUnit(data: UnitData, actor: string, webhookSecret?: string): Promise<UnitCreated> {
+  async createUnit(data: UnitData, actor: AdminActor, webhookSecret?: string): Promise<UnitCreated> {
     const apiKey = newApiKey();
     const secret = webhookSecret ?? newWebhookSecret();
     const out = await this.change('unit', data.unitId, 'create', actor, () => ({ data, active: true }), {
@@ -145,16 +146,16 @@ export class ReferenceAdminHandler {
   /** Adds a partner API key to a unit (optionally revoking the others: rotation); shown once. */
   async addApiKey(
     unitId: string,
-    actor: string,
+    actor: AdminActor,
     options: { label?: string; revokeOthers?: boolean },
   ): Promise<{ unitId: string; apiKey: string; apiKeyCount: number; version: number }> {
     const apiKey = newApiKey();
-    const out = await this.messaging.transaction(async (m) => {
+    const out = await this.messaging.transaction(actor.work, async (m) => {
       const refVersion = await this.repository.bumpVersion(m);
       const existing = await this.repository.find<UnitData>('unit', unitId, m);
       if (!existing) throw new NotFoundError(`${KIND_LABEL.unit} ${unitId}`, 'ROUTING.NOT_FOUND');
       const before = await this.repository.unitSecrets(m, unitId);
-      const keyId = await this.repository.addApiKey(m, unitId, sha256Hex(apiKey), actor, options.label);
+      const keyId = await this.repository.addApiKey(m, unitId, sha256Hex(apiKey), actor.name, options.label);
       if (options.revokeOthers) await this.repository.revokeApiKeys(m, unitId, [keyId]);
       const next = { ...existing, version: existing.version + 1 };
       await this.repository.save(m, 'unit', next);
@@ -165,7 +166,7 @@ export class ReferenceAdminHandler {
         version: next.version,
         refVersion,
         action: 'api_key_added',
-        actor,
+        actor: actor.name,
         before: { apiKeyCount: before.apiKeyHashes.length },
         after: {
           apiKeyCount: secrets.apiKeyHashes.length,
@@ -185,13 +186,13 @@ export class ReferenceAdminHandler {
   }
 
   /** Publishes every current entity's reference event again (e.g. for a new consumer group). */
-  async republishAll(actor: string): Promise<{ published: number; refVersion: number }> {
-    const out = await this.messaging.transaction(async (m) => {
+  async republishAll(actor: AdminActor): Promise<{ published: number; refVersion: number }> {
+    const out = await this.messaging.transaction(actor.work, async (m) => {
       const snapshot = await this.repository.loadSnapshot(m);
       const events = allReferenceEvents(snapshot);
       return { result: { published: events.length, refVersion: snapshot.version }, events };
     });
-    this.logger.info(`reference events republished by ${actor}`, out);
+    this.logger.info(`reference events republished by ${actor.name}`, out);
     return out;
   }
 
@@ -199,12 +200,12 @@ export class ReferenceAdminHandler {
     kind: K,
     id: string,
     action: Action,
-    actor: string,
+    actor: AdminActor,
     mutate: (existing?: StoredEntity<EntityDataOf[K]>) => { data: EntityDataOf[K]; active: boolean },
     unitExtras: { webhookSecret?: string; apiKeyHash?: string } = {},
   ): Promise<ChangeOutcome<EntityDataOf[K]>> {
     const label = KIND_LABEL[kind];
-    const out = await this.messaging.transaction(async (m) => {
+    const out = await this.messaging.transaction(actor.work, async (m) => {
       const refVersion = await this.repository.bumpVersion(m);
       const snapshot = await this.repository.loadSnapshot(m);
       const listName = SNAPSHOT_LIST[kind];
@@ -238,14 +239,14 @@ export class ReferenceAdminHandler {
 
       await this.repository.save(m, kind, next, unitExtras.webhookSecret);
       if (unitExtras.apiKeyHash)
-        await this.repository.addApiKey(m, id, unitExtras.apiKeyHash, actor, 'initial');
+        await this.repository.addApiKey(m, id, unitExtras.apiKeyHash, actor.name, 'initial');
       await this.repository.addHistory(m, {
         entityType: kind,
         entityId: id,
         version: next.version,
         refVersion,
         action,
-        actor,
+        actor: actor.name,
         before: existing ? { ...existing.data, active: existing.active } : null,
         after: { ...next.data, active: next.active },
       });

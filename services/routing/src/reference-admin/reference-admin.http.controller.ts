@@ -20,7 +20,7 @@ import type {
   UnitData,
 } from '../reference-data/reference.types';
 import { HistoryEntry } from '../reference-data/reference.repository';
-import { Actor, AdminAuthGuard } from './admin-auth.guard';
+import { Actor, AdminActor, AdminAuthGuard } from './admin-auth.guard';
 import {
   AddApiKeyDto,
   ApiKeyAddedAnswer,
@@ -100,7 +100,7 @@ export class AreasAdminHttpController {
   })
   @ApiCreatedResponse({ type: AreaAnswer })
   @ApiConflictResponse({ description: 'ROUTING.ALREADY_EXISTS' })
-  create(@Body() dto: CreateAreaDto, @Actor() actor: string): Promise<EntityView<AreaData>> {
+  create(@Body() dto: CreateAreaDto, @Actor() actor: AdminActor): Promise<EntityView<AreaData>> {
     return this.handler.create('area', dto.code, plain<AreaData>(dto), actor);
   }
 
@@ -111,7 +111,7 @@ export class AreasAdminHttpController {
   update(
     @Param('id') id: string,
     @Body() dto: UpdateAreaDto,
-    @Actor() actor: string,
+    @Actor() actor: AdminActor,
   ): Promise<EntityView<AreaData>> {
     return this.handler.update('area', id, { ...plain<AreaData>(dto), code: id }, actor, {
       active: dto.active,
@@ -122,7 +122,7 @@ export class AreasAdminHttpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Deactivate an area (kept for history; no longer resolves locations)' })
   @ApiOkResponse({ type: AreaAnswer })
-  deactivate(@Param('id') id: string, @Actor() actor: string): Promise<EntityView<AreaData>> {
+  deactivate(@Param('id') id: string, @Actor() actor: AdminActor): Promise<EntityView<AreaData>> {
     return this.handler.deactivate('area', id, actor);
   }
 
@@ -162,7 +162,7 @@ export class UnitsAdminHttpController {
   })
   @ApiCreatedResponse({ type: UnitCreatedAnswer })
   @ApiConflictResponse({ description: 'ROUTING.ALREADY_EXISTS' })
-  create(@Body() dto: CreateUnitDto, @Actor() actor: string): Promise<UnitCreated> {
+  create(@Body() dto: CreateUnitDto, @Actor() actor: AdminActor): Promise<UnitCreated> {
     return this.handler.createUnit(plain<UnitData>(dto), actor, dto.webhookSecret);
   }
 
@@ -176,7 +176,7 @@ export class UnitsAdminHttpController {
   async update(
     @Param('id') id: string,
     @Body() dto: UpdateUnitDto,
-    @Actor() actor: string,
+    @Actor() actor: AdminActor,
   ): Promise<UnitView> {
     await this.handler.update('unit', id, { ...plain<UnitData>(dto), unitId: id }, actor, {
       active: dto.active,
@@ -189,7 +189,7 @@ export class UnitsAdminHttpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Deactivate a unit (no new tasks; its API keys stop working at dispatch)' })
   @ApiOkResponse({ type: UnitAnswer })
-  async deactivate(@Param('id') id: string, @Actor() actor: string): Promise<UnitView> {
+  async deactivate(@Param('id') id: string, @Actor() actor: AdminActor): Promise<UnitView> {
     await this.handler.deactivate('unit', id, actor);
     return this.handler.getUnit(id);
   }
@@ -205,7 +205,7 @@ export class UnitsAdminHttpController {
   addApiKey(
     @Param('id') id: string,
     @Body() dto: AddApiKeyDto,
-    @Actor() actor: string,
+    @Actor() actor: AdminActor,
   ): Promise<{ unitId: string; apiKey: string; apiKeyCount: number; version: number }> {
     return this.handler.addApiKey(id, actor, { label: dto.label, revokeOthers: dto.revokeOthers });
   }
@@ -242,7 +242,7 @@ export class CategoriesAdminHttpController {
   @ApiOperation({ summary: 'Create a category (keywords are data: the classifier uses them at once)' })
   @ApiCreatedResponse({ type: CategoryAnswer })
   @ApiConflictResponse({ description: 'ROUTING.ALREADY_EXISTS' })
-  create(@Body() dto: CreateCategoryDto, @Actor() actor: string): Promise<EntityView<CategoryData>> {
+  create(@Body() dto: CreateCategoryDto, @Actor() actor: AdminActor): Promise<EntityView<CategoryData>> {
     return this.handler.create('category', dto.code, plain<CategoryData>(dto), actor);
   }
 
@@ -253,7 +253,7 @@ export class CategoriesAdminHttpController {
   update(
     @Param('id') id: string,
     @Body() dto: UpdateCategoryDto,
-    @Actor() actor: string,
+    @Actor() actor: AdminActor,
   ): Promise<EntityView<CategoryData>> {
     return this.handler.update('category', id, { ...plain<CategoryData>(dto), code: id }, actor, {
       active: dto.active,
@@ -264,7 +264,7 @@ export class CategoriesAdminHttpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Deactivate a category (no longer classified into or accepted)' })
   @ApiOkResponse({ type: CategoryAnswer })
-  deactivate(@Param('id') id: string, @Actor() actor: string): Promise<EntityView<CategoryData>> {
+  deactivate(@Param('id') id: string, @Actor() actor: AdminActor): Promise<EntityView<CategoryData>> {
     return this.handler.deactivate('category', id, actor);
   }
 
@@ -302,7 +302,7 @@ export class SlaPoliciesAdminHttpController {
   })
   @ApiCreatedResponse({ type: SlaPolicyAnswer })
   @ApiConflictResponse({ description: 'ROUTING.ALREADY_EXISTS' })
-  create(@Body() dto: CreateSlaPolicyDto, @Actor() actor: string): Promise<EntityView<SlaPolicyData>> {
+  create(@Body() dto: CreateSlaPolicyDto, @Actor() actor: AdminActor): Promise<EntityView<SlaPolicyData>> {
     return this.handler.create('sla_policy', dto.policyId, plain<SlaPolicyData>(dto), actor);
   }
 
@@ -316,7 +316,7 @@ export class SlaPoliciesAdminHttpController {
   update(
     @Param('id') id: string,
     @Body() dto: UpdateSlaPolicyDto,
-    @Actor() actor: string,
+    @Actor() actor: AdminActor,
   ): Promise<EntityView<SlaPolicyData>> {
     return this.handler.update('sla_policy', id, { ...plain<SlaPolicyData>(dto), policyId: id }, actor, {
       active: dto.active,
@@ -330,7 +330,7 @@ export class SlaPoliciesAdminHttpController {
   })
   @ApiOkResponse({ type: SlaPolicyAnswer })
   @ApiConflictResponse({ description: 'ROUTING.IN_USE' })
-  deactivate(@Param('id') id: string, @Actor() actor: string): Promise<EntityView<SlaPolicyData>> {
+  deactivate(@Param('id') id: string, @Actor() actor: AdminActor): Promise<EntityView<SlaPolicyData>> {
     return this.handler.deactivate('sla_policy', id, actor);
   }
 
@@ -370,7 +370,7 @@ export class RulesAdminHttpController {
   })
   @ApiCreatedResponse({ type: RuleAnswer })
   @ApiConflictResponse({ description: 'ROUTING.ALREADY_EXISTS' })
-  create(@Body() dto: CreateRuleDto, @Actor() actor: string): Promise<EntityView<RuleData>> {
+  create(@Body() dto: CreateRuleDto, @Actor() actor: AdminActor): Promise<EntityView<RuleData>> {
     return this.handler.create('rule', dto.id, plain<RuleData>(dto), actor);
   }
 
@@ -381,7 +381,7 @@ export class RulesAdminHttpController {
   update(
     @Param('id') id: string,
     @Body() dto: UpdateRuleDto,
-    @Actor() actor: string,
+    @Actor() actor: AdminActor,
   ): Promise<EntityView<RuleData>> {
     return this.handler.update('rule', id, { ...plain<RuleData>(dto), id }, actor, { active: dto.active });
   }
@@ -390,7 +390,7 @@ export class RulesAdminHttpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Deactivate a rule (frees its priorityOrder)' })
   @ApiOkResponse({ type: RuleAnswer })
-  deactivate(@Param('id') id: string, @Actor() actor: string): Promise<EntityView<RuleData>> {
+  deactivate(@Param('id') id: string, @Actor() actor: AdminActor): Promise<EntityView<RuleData>> {
     return this.handler.deactivate('rule', id, actor);
   }
 
@@ -422,7 +422,7 @@ export class ReferenceAdminHttpController {
       'For a new consumer group or a rebuilt local copy; the topics are compacted, so a normal start does not need it.',
   })
   @ApiOkResponse({ type: RepublishAnswer })
-  republish(@Actor() actor: string): Promise<{ published: number; refVersion: number }> {
+  republish(@Actor() actor: AdminActor): Promise<{ published: number; refVersion: number }> {
     return this.handler.republishAll(actor);
   }
 }

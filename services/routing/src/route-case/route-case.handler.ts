@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CaseRoutedPayload, CaseTriageRequiredPayload, ReportSnapshot, Topic } from '@app/contracts';
-import { InboxClaim, NewEvent, withInbox } from '@app/messaging';
+import { InboxClaim, NewEvent, withInbox, workBoundTo } from '@app/messaging';
+import { workOf } from '@app/observability';
 import { counter, histogram, JsonLogger } from '@app/observability';
 import { LOGGER, MessagingService, PLATFORM_CONFIG, PlatformConfig } from '@app/platform';
 import { decide, DecideInput, LocationInput, RoutingDecision } from '../domain';
@@ -100,6 +101,7 @@ export class RouteCaseHandler {
     ];
     const outbox = this.messaging.outboxStatement(
       [toEvent(cmd, decision, version)],
+      workBoundTo(manager),
       decisionParams.length,
       'EXISTS (SELECT 1 FROM decision)',
     );
@@ -116,10 +118,11 @@ export class RouteCaseHandler {
     );
     const inserted: { id: string }[] = await manager.query(sql, params);
     if (inserted.length === 0) {
-      this.log.info('case already routed for this attempt; nothing to do', {
-        caseId: cmd.report.caseId,
-        attempt: cmd.attempt,
-      });
+      this.log.info(
+        'case already routed for this attempt; nothing to do',
+        { caseId: cmd.report.caseId, attempt: cmd.attempt },
+        workOf(manager),
+      );
       return;
     }
     routedTotal.inc({
@@ -132,6 +135,7 @@ export class RouteCaseHandler {
       ...(decision.kind === 'routed'
         ? { unitId: decision.lead.unitId, categoryCode: decision.categoryCode }
         : { reason: decision.reason }),
+      ...workOf(manager),
       ruleVersion: version,
     });
   }
