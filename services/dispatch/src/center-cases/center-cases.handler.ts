@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, NotFoundError, ValidationFailedError } from '@app/contracts';
+import type { WorkContext } from '@app/observability';
 import type { StaffPrincipal } from '../auth';
 import {
   allowedCommands,
@@ -33,7 +34,6 @@ import {
   TimelineQuery,
   TriageQueueQuery,
 } from './center-cases.dto';
-import type { WorkContext } from '@app/observability';
 
 const CASE_NOT_FOUND = 'DISPATCH.CASE_NOT_FOUND';
 

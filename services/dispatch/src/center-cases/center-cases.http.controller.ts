@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { requestWork } from '@app/platform';
 import {
   CurrentStaff,
   DISPATCH_ROLES,
@@ -41,7 +42,6 @@ import {
   VerifyCloseDto,
 } from './center-cases.dto';
 import { CenterAction, CenterCasesHandler } from './center-cases.handler';
-import { requestWork } from '@app/platform';
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '@app/contracts';
+import type { WorkContext } from '@app/observability';
 import type { CaseCommand } from '../domain';
 import { CaseRepository, CaseViews, CaseWorkflow, decodeCursor, MutationRunner } from '../cases';
 import type { PartnerPrincipal } from '../units';
 import { ListTasksQuery, RequestExtensionDto, ResolveTaskDto } from './partner-tasks.dto';
-import type { WorkContext } from '@app/observability';
 
 export type PartnerAction =
   | { type: 'accept' }

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { requestWork } from '@app/platform';
 import { CurrentUnit, PartnerAuthGuard, PartnerPrincipal } from '../units';
 import {
   ListTasksQuery,
@@ -24,7 +25,6 @@ import {
   ReturnTaskDto,
 } from './partner-tasks.dto';
 import { PartnerAction, PartnerTasksHandler } from './partner-tasks.handler';
-import { requestWork } from '@app/platform';
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',

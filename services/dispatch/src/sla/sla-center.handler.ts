@@ -9,6 +9,7 @@ import {
   Topic,
   ValidationFailedError,
 } from '@app/contracts';
+import type { WorkContext } from '@app/observability';
 import { slaView } from '../domain';
 import { CaseEventsPublisher, CaseRepository, MutationRunner } from '../cases';
 import { decodeSlaState } from '../cases/case-codec';
@@ -24,7 +25,6 @@ import type {
   EscalationPageDto,
   EscalationsQuery,
 } from './sla-center.dto';
-import type { WorkContext } from '@app/observability';
 
 export const SLA_ERRORS = {
   EscalationNotFound: 'SLA.ESCALATION_NOT_FOUND',

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { requestWork } from '@app/platform';
 import {
   CurrentStaff,
   DISPATCH_ROLES,
@@ -31,7 +32,6 @@ import {
   EscalationsQuery,
 } from './sla-center.dto';
 import { SlaCenterHandler } from './sla-center.handler';
-import { requestWork } from '@app/platform';
 
 /** SLA supervision for the center: open breaches, escalations and their acknowledgement, a case's clocks. */
 @ApiTags('center: SLA')

@@ -3,10 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CaseResidentPayload, DomainError, Topic } from '@app/contracts';
 import { MessagingService } from '@app/platform';
+import type { WorkContext } from '@app/observability';
 import { INTAKE_ERRORS, reportNotFound } from '../shared/intake-errors';
 import { ReportsRepository } from '../shared/reports.repository';
 import type { FeedbackDto, ReportStatusView } from './report-tracking.dto';
-import type { WorkContext } from '@app/observability';
 
 /** What a resident holding the tracking token can see and do (no existence leak without it). */
 @Injectable()

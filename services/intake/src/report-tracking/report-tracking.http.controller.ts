@@ -10,11 +10,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { requestWork } from '@app/platform';
 import { clientAddress } from '../shared/http-helpers';
 import { IntakeRateLimits } from '../shared/rate-limits';
 import { AcceptedAnswer, FeedbackDto, InfoDto, ReportStatusView, TrackingQuery } from './report-tracking.dto';
 import { ReportTrackingHandler } from './report-tracking.handler';
-import { requestWork } from '@app/platform';
 
 const TOKEN_HEADER = {
   name: 'X-Tracking-Token',
