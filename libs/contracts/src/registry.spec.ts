@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeEvent, Topic, topicOfType, validatePayload } from './index';
+import { decodeEvent, EventEnvelope, Topic, topicOfType, validatePayload } from './index';
 
 const report = {
   caseId: randomUUID(),
@@ -54,6 +54,30 @@ describe('decodeEvent', () => {
     ).toEqual({
       ok: false,
       reason: expect.stringContaining('not carried'),
+    });
+  });
+  it('keeps only the envelope fields it knows: an unknown one or a __proto__ key does not reach it', () => {
+    const raw = JSON.stringify(envelope(report, { extra: 1 })).replace(
+      /^\{/,
+      '{"__proto__":{"eventId":"from-proto"},',
+    );
+    const r = decodeEvent(Topic.CaseReported, raw);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(Object.getPrototypeOf(r.event)).toBe(EventEnvelope.prototype);
+    expect(r.event).not.toHaveProperty('extra');
+    // without its own eventId, the one on a smuggled prototype does not count
+    const { eventId: _dropped, ...noId } = envelope(report);
+    const smuggled = JSON.stringify(noId).replace(/^\{/, '{"__proto__":{"eventId":"' + randomUUID() + '"},');
+    expect(decodeEvent(Topic.CaseReported, smuggled)).toEqual({
+      ok: false,
+      reason: expect.stringContaining('eventId'),
+    });
+  });
+  it('refuses a JSON array as the value', () => {
+    expect(decodeEvent(Topic.CaseReported, '[]')).toEqual({
+      ok: false,
+      reason: 'value is not a JSON object',
     });
   });
   it('refuses a schema version newer than it knows', () => {
