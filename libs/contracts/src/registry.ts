@@ -86,6 +86,11 @@ const ENVELOPE_FIELDS = [
   'producer',
   'payload',
 ] as const satisfies readonly (keyof EventEnvelope)[];
+/** Fails to compile when EventEnvelope gains a field that ENVELOPE_FIELDS does not list. */
+const everyEnvelopeField: [Exclude<keyof EventEnvelope, (typeof ENVELOPE_FIELDS)[number]>] extends [never]
+  ? true
+  : never = true;
+void everyEnvelopeField;
 
 /**
  * The envelope's own fields of a parsed message, as an EventEnvelope to validate. Its fields are
