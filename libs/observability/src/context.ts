@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
  * consumer runner derives it from the event, and whoever opens a transaction
  * binds it to that transaction's manager (`bindWork`), where the outbox finds it. Node 20's
  * AsyncLocalStorage would carry it implicitly, but its promise hook runs on every promise in the
- * process once it is enabled: 7 % of the services' CPU per case at saturation (BENCHMARKS.md,
+ * process once it is enabled: 3–7 % of the services' CPU per case at saturation (BENCHMARKS.md,
  * session 7).
  */
 export interface WorkContext {

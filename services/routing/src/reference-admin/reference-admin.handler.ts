@@ -4,7 +4,6 @@ import { DomainError, NotFoundError, ValidationFailedError } from '@app/contract
 import type { NewEvent } from '@app/messaging';
 import { JsonLogger } from '@app/observability';
 import { LOGGER, MessagingService } from '@app/platform';
-import type { AdminActor } from './admin-auth.guard';
 import { validateRefData } from '../domain';
 import { RefDataCache } from '../reference-data/ref-data.cache';
 import { allReferenceEvents, referenceEvent, toRefData } from '../reference-data/reference.mapper';
@@ -20,6 +19,7 @@ import {
   UnitData,
 } from '../reference-data/reference.types';
 import { ROUTING_CONFIG, RoutingConfig } from '../routing.config';
+import type { AdminActor } from './admin-auth.guard';
 
 export type EntityView<T> = T & { active: boolean; version: number; createdAt: string; updatedAt: string };
 export type UnitView = EntityView<UnitData> & { apiKeyCount: number };
