@@ -121,6 +121,24 @@ describe('matchLexicon', () => {
     );
     expect(formatEvidence(ev.get('drain') ?? [])).toBe('drain(3), 下水管(3), 堵(2)');
   });
+  it('gives two equal spans of different terms to the term listed first', () => {
+    // 电梯坏 and 电视坏 both match 电梯视坏 approximately, over the same four characters
+    const first = (groups: Parameters<typeof compileLexicon>[0]) => [...match(groups, '我家电梯视坏了').keys()];
+    expect(first([{ owner: 'lift', zh: ['电梯坏'] }, { owner: 'tv', zh: ['电视坏'] }])).toEqual(['lift']);
+    expect(first([{ owner: 'tv', zh: ['电视坏'] }, { owner: 'lift', zh: ['电梯坏'] }])).toEqual(['tv']);
+  });
+  it('finds terms of every head in a text, in one lexicon of many, and each text on its own', () => {
+    const lexicon = compileLexicon([
+      { owner: 'noise', zh: ['噪音:2', '太吵:2'], en: ['noise:2'] },
+      { owner: 'drain', zh: ['下水道:3', '堵了:1'], en: ['blocked drain:3'] },
+      { owner: 'light', zh: ['路灯:2'], en: ['street light:2'] },
+    ]);
+    const owners = (text: string) => [...matchLexicon(lexicon, text).keys()].sort();
+    expect(owners('晚上太吵,下水道也堵了,路灯不亮')).toEqual(['drain', 'light', 'noise']);
+    expect(owners('the street light is out and the drain is blocked')).toEqual(['light']);
+    expect(owners('blocked drain, and noise')).toEqual(['drain', 'noise']);
+    expect(owners('晚上太吵,下水道也堵了,路灯不亮')).toEqual(['drain', 'light', 'noise']);
+  });
   it('looks at no more than 4,000 characters', () => {
     const ev = match([{ owner: 'x', zh: ['煤气味:3'] }], `${'啊'.repeat(4000)}煤气味`);
     expect(ev.size).toBe(0);

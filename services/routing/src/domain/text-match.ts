@@ -62,6 +62,9 @@ interface CompiledTerm {
 export interface CompiledLexicon {
   readonly zh: readonly CompiledTerm[];
   readonly en: readonly CompiledTerm[];
+  /** Positions in `zh` / `en` of the terms with a given head, ascending (lexicon order). */
+  readonly zhByHead: ReadonlyMap<string, readonly number[]>;
+  readonly enByHead: ReadonlyMap<string, readonly number[]>;
 }
 
 /** Maximum text length looked at; the contracts cap descriptions at 4,000 characters. */
@@ -229,7 +232,45 @@ export function compileLexicon(groups: readonly LexiconGroup[]): CompiledLexicon
     for (const e of g.en ?? []) add(g.owner, e);
   }
   const terms = [...byKey.values()];
-  return { zh: terms.filter((t) => t.lang === 'zh'), en: terms.filter((t) => t.lang === 'en') };
+  const zh = terms.filter((t) => t.lang === 'zh');
+  const en = terms.filter((t) => t.lang === 'en');
+  return { zh, en, zhByHead: indexByHead(zh), enByHead: indexByHead(en) };
+}
+
+function indexByHead(terms: readonly CompiledTerm[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  terms.forEach((term, i) => {
+    const list = index.get(term.head);
+    if (list) list.push(i);
+    else index.set(term.head, [i]);
+  });
+  return index;
+}
+
+/**
+ * The terms whose head is among `heads`, in lexicon order. Every kind of match (exact, split,
+ * approximate; a phrase's first stem) starts with the head: the lexicon has hundreds of terms, a
+ * report a few dozen characters or words. Lexicon order is kept because equal spans of two terms
+ * are told apart by it (the first found is kept, see selectSpans).
+ */
+function candidates(
+  terms: readonly CompiledTerm[],
+  byHead: ReadonlyMap<string, readonly number[]>,
+  heads: Iterable<string>,
+): CompiledTerm[] {
+  const picked = new Uint8Array(terms.length);
+  let first = terms.length;
+  let last = -1;
+  for (const head of heads) {
+    const list = byHead.get(head);
+    if (list === undefined) continue;
+    for (const i of list) picked[i] = 1;
+    if (list[0] < first) first = list[0];
+    if (list[list.length - 1] > last) last = list[list.length - 1];
+  }
+  const out: CompiledTerm[] = [];
+  for (let i = first; i <= last; i++) if (picked[i] === 1) out.push(terms[i]);
+  return out;
 }
 
 interface Span {
@@ -319,11 +360,7 @@ function splitZhSpans(
 
 function zhSpans(compact: string, terms: readonly CompiledTerm[]): Span[] {
   const spans: Span[] = [];
-  // Every kind of match (exact, split, approximate) starts with the key's first character: the
-  // lexicon has hundreds of terms, a report a few dozen characters.
-  const present = new Set(compact);
   for (const term of terms) {
-    if (!present.has(term.head)) continue;
     if (term.pair) spans.push(...splitZhSpans(compact, term, term.pair));
     let from = 0;
     for (;;) {
@@ -375,9 +412,7 @@ function maxGap(wordCount: number): number {
 
 function enSpans(tokens: readonly string[], terms: readonly CompiledTerm[]): Span[] {
   const spans: Span[] = [];
-  const present = new Set(tokens);
   for (const term of terms) {
-    if (!present.has(term.head)) continue;
     const n = term.stems.length;
     const gap = maxGap(n);
     for (let i = 0; i < tokens.length; i++) {
@@ -443,23 +478,49 @@ function zhNegated(compact: string, start: number): boolean {
   return ZH_NEGATORS.some((n) => start >= n.length && compact.slice(start - n.length, start) === n);
 }
 
+interface PreparedText {
+  /** Normalized, whitespace removed; undefined when the text has no CJK character. */
+  readonly compact: string | undefined;
+  readonly tokens: readonly string[];
+}
+
+/**
+ * One decision matches the same text against several lexicons (categories, signals, each rule
+ * with keywords): the text's normal form, compact form and English stems are kept for the last
+ * text seen. A pure function of the text, so reusing it cannot change a result.
+ */
+let lastText: string | undefined;
+let lastPrepared: PreparedText = { compact: undefined, tokens: [] };
+
+function prepareText(text: string): PreparedText {
+  if (text !== lastText) {
+    const normalized = normalizeText(text);
+    lastPrepared = {
+      compact: hasCjk(normalized) ? normalized.replace(/\s+/g, '') : undefined,
+      tokens: tokenizeEn(normalized),
+    };
+    lastText = text;
+  }
+  return lastPrepared;
+}
+
 /** Matches a text against a compiled lexicon; returns, per owner, the evidence (distinct terms). */
 export function matchLexicon(
   lexicon: CompiledLexicon,
   text: string,
   options: MatchOptions = {},
 ): Map<string, KeywordEvidence[]> {
-  const normalized = normalizeText(text);
+  const prepared = prepareText(text);
   const spans: Span[] = [];
-  if (lexicon.zh.length > 0 && hasCjk(normalized)) {
-    const compact = normalized.replace(/\s+/g, '');
-    const zh = selectSpans(zhSpans(compact, lexicon.zh));
+  if (lexicon.zh.length > 0 && prepared.compact !== undefined) {
+    const { compact } = prepared;
+    const zh = selectSpans(zhSpans(compact, candidates(lexicon.zh, lexicon.zhByHead, compact)));
     spans.push(...(options.negation ? zh.filter((s) => !zhNegated(compact, s.start)) : zh));
   }
   if (lexicon.en.length > 0) {
-    const tokens = tokenizeEn(normalized);
+    const { tokens } = prepared;
     if (tokens.length > 0) {
-      const en = selectSpans(enSpans(tokens, lexicon.en));
+      const en = selectSpans(enSpans(tokens, candidates(lexicon.en, lexicon.enByHead, tokens)));
       spans.push(...(options.negation ? en.filter((s) => !EN_NEGATORS.has(tokens[s.start - 1] ?? '')) : en));
     }
   }
