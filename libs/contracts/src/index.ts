@@ -6,3 +6,4 @@ export * from './envelope';
 export * from './payloads';
 export * from './registry';
 export * from './validation-cache';
+export * from './validity-check';

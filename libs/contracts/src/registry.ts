@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import type { ValidationError } from 'class-validator';
 import { EventEnvelope } from './envelope';
 import {
   AreaReferencePayload,
@@ -15,12 +15,16 @@ import {
 } from './payloads';
 import { EVENT_TYPES, Topic } from './topics';
 import { memoizeValidationMetadata } from './validation-cache';
+import { validationErrorsOf } from './validity-check';
 
 // Every service validates each event it consumes and each request it takes (ValidationPipe uses
 // the same class-validator storage): look each class's rules up once.
 memoizeValidationMetadata();
 
 type Ctor<T = object> = new () => T;
+
+/** Events: unknown fields tolerated (an added optional field is not a breaking change). */
+const CONSUME_OPTIONS = { forbidUnknownValues: false };
 
 /** The payload class for every topic, and its current schema version. */
 export const PAYLOAD_CLASSES: Record<Topic, { payload: Ctor; schemaVersion: number }> = {
@@ -71,7 +75,7 @@ export function validatePayload<T extends Topic>(topic: T, payload: unknown): st
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
     return ['payload: must be an object'];
   const instance = plainToInstance(entry.payload, payload);
-  return describeValidationErrors(validateSync(instance, { forbidUnknownValues: false }));
+  return describeValidationErrors(validationErrorsOf(instance, CONSUME_OPTIONS));
 }
 
 const ENVELOPE_FIELDS = [
@@ -121,7 +125,7 @@ export function decodeEvent<T extends Topic>(topic: T, raw: Buffer | string | nu
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     return { ok: false, reason: 'value is not a JSON object' };
   const envelope = envelopeOf(json as Record<string, unknown>);
-  const envelopeErrors = describeValidationErrors(validateSync(envelope, { forbidUnknownValues: false }));
+  const envelopeErrors = describeValidationErrors(validationErrorsOf(envelope, CONSUME_OPTIONS));
   if (envelopeErrors.length) return { ok: false, reason: `invalid envelope: ${envelopeErrors.join('; ')}` };
   const allowed = EVENT_TYPES[topic] as readonly string[] | undefined;
   if (!allowed) return { ok: false, reason: `unknown topic ${topic}` };
@@ -135,7 +139,7 @@ export function decodeEvent<T extends Topic>(topic: T, raw: Buffer | string | nu
     };
   }
   const payload = plainToInstance(entry.payload, envelope.payload as object);
-  const payloadErrors = describeValidationErrors(validateSync(payload, { forbidUnknownValues: false }));
+  const payloadErrors = describeValidationErrors(validationErrorsOf(payload, CONSUME_OPTIONS));
   if (payloadErrors.length) return { ok: false, reason: `invalid payload: ${payloadErrors.join('; ')}` };
   envelope.payload = payload as never;
   return { ok: true, event: envelope as unknown as EventEnvelope<PayloadOf[T]> };

@@ -8,8 +8,16 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import type { ValidatorOptions } from 'class-validator';
 import type { Response } from 'express';
-import { AppError, describeValidationErrors, ValidationFailedError } from '@app/contracts';
+import {
+  AppError,
+  crossCheck,
+  describeValidationErrors,
+  passesValidation,
+  VALIDITY_CROSS_CHECK,
+  ValidationFailedError,
+} from '@app/contracts';
 import { JsonLogger, workOf } from '@app/observability';
 
 /** Body of every error answer: a stable code, a sentence a person can act on, and details. */
@@ -29,9 +37,27 @@ function fieldsOf(errors: ValidationError[]): { field: string; problems: string[
   return [...byField.entries()].map(([field, problems]) => ({ field, problems }));
 }
 
+/**
+ * Nest's pipe, with class-validator run only for a body that passesValidation does not pass (it
+ * then finds the errors, which are the answer); see libs/contracts/src/validity-check.ts.
+ */
+export class CheckedValidationPipe extends ValidationPipe {
+  protected override validate(
+    object: object,
+    options?: ValidatorOptions,
+  ): Promise<ValidationError[]> | ValidationError[] {
+    if (!passesValidation(object, options)) return super.validate(object, options);
+    if (!VALIDITY_CROSS_CHECK) return [];
+    return Promise.resolve(super.validate(object, options)).then((errors) => {
+      crossCheck(object, errors);
+      return [];
+    });
+  }
+}
+
 /** Validation at every HTTP boundary: unknown fields refused, the answer names each field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new CheckedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -1,0 +1,312 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  Allow,
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  Min,
+  Validate,
+  ValidateIf,
+  ValidateNested,
+  ValidatePromise,
+  validateSync,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+  ValidatorOptions,
+} from 'class-validator';
+import { Type } from 'class-transformer';
+import captured from './__fixtures__/events.json';
+import { EventEnvelope, PAYLOAD_CLASSES, passesValidation, Topic, topicOfType, validationErrorsOf } from './index';
+
+/**
+ * passesValidation must say "valid" exactly when class-validator finds no error. Compared on every
+ * event payload class (real events captured from a bench run, and hand-made ones for the types a
+ * bench run does not produce), each mutated at every path in many ways, under the options the
+ * consumers use and those of the HTTP pipe; and on small classes for the rules the payloads do not
+ * use (ValidateIf, IsDefined, each over sets and maps, arrays of arrays, async and promise rules).
+ */
+
+const CONSUME: ValidatorOptions = { forbidUnknownValues: false };
+const HTTP: ValidatorOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  stopAtFirstError: false,
+  validationError: { target: false },
+};
+
+type Plain = Record<string, unknown>;
+type Envelope = Plain & { type: string; payload: Plain };
+
+const events = captured as unknown as Envelope[];
+const byType = (type: string): Envelope => {
+  const e = events.find((x) => x.type === type);
+  if (!e) throw new Error(`no captured ${type}`);
+  return JSON.parse(JSON.stringify(e)) as Envelope;
+};
+const at = '2026-12-05T10:00:00.000Z';
+const uuid = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+
+/** Events of the types a bench run does not publish, made from captured ones. */
+function handMade(): Envelope[] {
+  const routed = byType('case.routed');
+  const report = routed.payload.report as Plain;
+  const rich = {
+    ...report,
+    categoryCode: 'drain_blocked',
+    location: { gridCode: 'WL-GH-G1', buildingCode: 'WL-GH-G1-B02', addressText: '桂花苑2幢', lat: 30.3, lng: 120.1 },
+    reporter: {
+      anonymous: false,
+      confidential: true,
+      name: '张三',
+      phone: '+86 138-0000-0000',
+      email: 'zhang@example.cn',
+      wechatOpenId: 'o-123',
+      preferredContact: 'wechat',
+      locale: 'zh-CN',
+    },
+    media: [{ url: 'https://media.example.cn/a.jpg', contentType: 'image/jpeg' }, { url: 'b.png' }],
+    gridWorkerId: 'GW-7',
+    attributes: { floor: '3' },
+  };
+  const lifecycle = byType('case.assigned');
+  const envelope = (type: string, payload: Plain): Envelope => ({ ...lifecycle, type, payload });
+  return [
+    envelope('case.reported', rich),
+    envelope('case.triage-required', {
+      report: rich,
+      reason: 'LOW_CONFIDENCE',
+      reasons: ['two categories close'],
+      categoryCode: 'drain_blocked',
+      confidence: 0.4,
+      priority: 'normal',
+      mandatoryReport: 'safety_hazard',
+      suggestedUnitType: 'property_management',
+      slaPolicy: (routed.payload as Plain).slaPolicy,
+      ruleVersion: 3,
+      attempt: 1,
+      excludedUnitIds: [],
+    }),
+    envelope('case.returned', {
+      report: rich,
+      taskId: uuid,
+      unitId: 'U-PM-GH',
+      reason: '不归我们管',
+      excludedUnitIds: ['U-PM-GH'],
+      returnCount: 1,
+      categoryCode: 'drain_blocked',
+    }),
+    envelope('case.co-reported', {
+      caseId: uuid,
+      reference: 'WL-20261205-000001',
+      coReportId: uuid,
+      reporter: rich.reporter,
+      at,
+    }),
+    envelope('case.feedback-submitted', {
+      caseId: uuid,
+      reference: 'WL-20261205-000001',
+      confirmed: true,
+      satisfaction: 'satisfied',
+      comment: '很快',
+      at,
+    }),
+    envelope('case.closed', {
+      ...lifecycle.payload,
+      status: 'closed',
+      closedHow: 'resident_confirmed',
+      satisfaction: 'satisfied',
+      evidence: [{ url: 'https://media.example.cn/done.jpg' }],
+    }),
+    envelope('case.sla-breached', {
+      ...lifecycle.payload,
+      deadline: 'accept',
+      dueAt: at,
+      lateBySeconds: 12,
+      escalationAction: 'notify_supervisor',
+      escalationStep: 1,
+    }),
+    envelope('case.merged', { ...lifecycle.payload, status: 'merged', mergedInto: uuid, mergedIntoReference: 'WL-1' }),
+  ];
+}
+
+const MUTATIONS: { name: string; apply: (holder: Plain | unknown[], key: string | number) => void }[] = [
+  { name: 'delete', apply: (h, k) => void (Array.isArray(h) ? h.splice(Number(k), 1) : delete h[k]) },
+  ...(
+    [
+      null,
+      '',
+      'x',
+      'x'.repeat(4001),
+      0,
+      -1,
+      0.5,
+      2,
+      1e12,
+      true,
+      [],
+      ['x'],
+      [1],
+      [{}],
+      {},
+      { extra: 1 },
+      at,
+      uuid,
+      'urgent',
+      'app',
+    ] as unknown[]
+  ).map((v) => ({
+    name: `= ${JSON.stringify(v)?.slice(0, 20)}`,
+    apply: (h: Plain | unknown[], k: string | number) => {
+      (h as Record<string | number, unknown>)[k] = JSON.parse(JSON.stringify(v)) as unknown;
+    },
+  })),
+];
+
+/** Every (holder, key) in a plain value: object properties and array items, nested. */
+function paths(value: unknown, trail: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => [[...trail, i], ...paths(v, [...trail, i])]);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => [[...trail, k], ...paths(v, [...trail, k])]);
+  return [];
+}
+
+function mutated(root: unknown, path: (string | number)[], apply: (typeof MUTATIONS)[number]['apply']): unknown {
+  const copy = JSON.parse(JSON.stringify(root)) as unknown;
+  let holder = copy as Plain;
+  for (const step of path.slice(0, -1)) holder = (holder as Record<string | number, unknown>)[step] as Plain;
+  apply(holder, path[path.length - 1]);
+  return copy;
+}
+
+function compare(cls: new () => object, plain: unknown, options: ValidatorOptions): boolean {
+  const instance = plainToInstance(cls, plain);
+  const valid = validateSync(instance, options).length === 0;
+  const fast = passesValidation(instance, options);
+  if (fast !== valid)
+    throw new Error(`${cls.name} ${JSON.stringify(options)}: class-validator ${valid}, check ${fast}: ${JSON.stringify(plain)}`);
+  return valid;
+}
+
+describe('passesValidation agrees with class-validator', () => {
+  const corpus = [...events, ...handMade()];
+
+  it('has a captured or hand-made event of every payload class', () => {
+    const covered = new Set(corpus.map((e) => topicOfType(e.type)));
+    expect([...covered].sort()).toEqual(Object.keys(PAYLOAD_CLASSES).sort());
+  });
+
+  it.each([
+    ['as consumers validate', CONSUME],
+    ['as the HTTP pipe validates', HTTP],
+  ])('on every payload mutated at every path, %s', (_name, options) => {
+    let valid = 0;
+    let invalid = 0;
+    for (const e of corpus) {
+      const cls = PAYLOAD_CLASSES[topicOfType(e.type) as Topic].payload;
+      expect(compare(cls, e.payload, options)).toBe(true);
+      for (const path of paths(e.payload))
+        for (const m of MUTATIONS) {
+          if (compare(cls, mutated(e.payload, path, m.apply), options)) valid++;
+          else invalid++;
+        }
+    }
+    // both answers are common, so a check that always said one thing would fail above
+    expect(valid).toBeGreaterThan(1000);
+    expect(invalid).toBeGreaterThan(5000);
+  });
+
+  it('on envelopes mutated at every field', () => {
+    for (const e of corpus.slice(0, 3)) {
+      const envelope = { ...e, payload: {} };
+      for (const path of paths(envelope).filter((p) => p.length === 1))
+        for (const m of MUTATIONS) compare(EventEnvelope, mutated(envelope, path, m.apply), CONSUME);
+    }
+  });
+});
+
+@ValidatorConstraint({ name: 'slowlyTrue', async: true })
+class SlowlyTrue implements ValidatorConstraintInterface {
+  validate(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+}
+
+class Leaf {
+  @IsInt() @Min(0) n!: number;
+}
+
+class Rules {
+  @ValidateIf((o: Rules) => o.kind === 'a') @IsString() onlyForA?: string;
+  @IsOptional() @IsDefined() @IsString() optionalDefined?: string;
+  @IsOptional() @IsInt({ each: true }) each?: number[] | Set<number> | Map<string, number>;
+  @IsOptional() @ValidateNested({ each: true }) @Type(() => Leaf) grid?: Leaf[][];
+  @Allow() kind?: string;
+}
+
+class Required {
+  @IsDefined() d?: unknown;
+  @ValidateIf((o: Required) => o.d === 'a') @IsDefined() @IsInt() n?: unknown;
+}
+
+class WithAsync {
+  @Validate(SlowlyTrue) x?: string;
+}
+
+class WithPromise {
+  @ValidatePromise() @IsString() p?: Promise<string> | string;
+}
+
+describe('passesValidation on the rules payloads do not use', () => {
+  const values: unknown[] = [undefined, null, 'a', 'b', 1, -1, 'x', [], [1, 2], [1, 'x'], [[{ n: 1 }]], [[{ n: -1 }]], [{ n: 1 }], [[1]]];
+
+  it('agrees with class-validator on every combination', () => {
+    let count = 0;
+    for (const kind of [undefined, 'a', 'b'])
+      for (const onlyForA of values)
+        for (const optionalDefined of values.slice(0, 7))
+          for (const grid of values) {
+            compare(Rules, { kind, onlyForA, optionalDefined, grid }, CONSUME);
+            compare(Rules, { kind, onlyForA, optionalDefined, grid }, HTTP);
+            count++;
+          }
+    expect(count).toBeGreaterThan(1000);
+    for (const d of values) for (const n of values) compare(Required, { d, n }, CONSUME);
+  });
+
+  it('checks each item of a set and each value of a map', () => {
+    for (const each of [new Set([1, 2]), new Set([1, 'x']), new Map([['a', 1]]), new Map([['a', 'x']])]) {
+      const r = Object.assign(new Rules(), { each });
+      expect(passesValidation(r, CONSUME)).toBe(validateSync(r, CONSUME).length === 0);
+    }
+  });
+
+  it('leaves async and promise rules, groups, skip options and stripping whitelists to class-validator', () => {
+    expect(passesValidation(Object.assign(new WithAsync(), { x: 'a' }), CONSUME)).toBe(false);
+    expect(passesValidation(Object.assign(new WithPromise(), { p: 'a' }), CONSUME)).toBe(false);
+    const ok = Object.assign(new Leaf(), { n: 1 });
+    expect(passesValidation(ok, CONSUME)).toBe(true);
+    for (const options of [
+      { groups: ['g'] },
+      { always: true },
+      { strictGroups: true },
+      { skipMissingProperties: true },
+      { whitelist: true },
+    ])
+      expect(passesValidation(ok, options)).toBe(false);
+  });
+
+  it('refuses, as class-validator does, an object of a class without rules only when unknown values are forbidden', () => {
+    expect(passesValidation({ any: 1 }, { forbidUnknownValues: false })).toBe(true);
+    expect(passesValidation({ any: 1 }, { forbidUnknownValues: true })).toBe(false);
+  });
+});
+
+describe('validationErrorsOf', () => {
+  it('returns class-validator errors for an invalid object and none for a valid one', () => {
+    expect(validationErrorsOf(Object.assign(new Leaf(), { n: 1 }), CONSUME)).toEqual([]);
+    const errors = validationErrorsOf(Object.assign(new Leaf(), { n: -1 }), CONSUME);
+    expect(errors.map((e) => [e.property, Object.keys(e.constraints ?? {})])).toEqual([['n', ['min']]]);
+  });
+});

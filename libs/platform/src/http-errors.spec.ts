@@ -1,0 +1,49 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Length, Min, ValidateNested } from 'class-validator';
+import * as classValidator from 'class-validator';
+import { ValidationFailedError } from '@app/contracts';
+import { createValidationPipe } from './http-errors';
+
+class Item {
+  @IsString() @Length(1, 10) name!: string;
+}
+
+class Body {
+  @IsInt() @Min(1) count!: number;
+  @IsOptional() @ValidateNested({ each: true }) @Type(() => Item) items?: Item[];
+}
+
+const meta = { type: 'body' as const, metatype: Body, data: '' };
+
+describe('the HTTP validation pipe', () => {
+  const pipe = createValidationPipe();
+
+  it('passes a valid body, transformed to its class', async () => {
+    const out = (await pipe.transform({ count: 2, items: [{ name: 'a' }] }, meta)) as Body;
+    expect(out).toBeInstanceOf(Body);
+    expect(out.items?.[0]).toBeInstanceOf(Item);
+  });
+
+  it('answers an invalid body with class-validator’s errors, naming each field', async () => {
+    const refused = pipe.transform({ count: 0, items: [{ name: '' }], extra: 1 }, meta);
+    await expect(refused).rejects.toBeInstanceOf(ValidationFailedError);
+    const fields = ((await refused.catch((e: ValidationFailedError) => e)) as ValidationFailedError).toJSON();
+    expect(JSON.stringify(fields)).toMatch(/count/);
+    expect(JSON.stringify(fields)).toMatch(/items\.0\.name/);
+    expect(JSON.stringify(fields)).toMatch(/extra/);
+  });
+
+  it('runs class-validator for a valid body only to cross-check it under test', async () => {
+    const spy = jest.spyOn(classValidator, 'validate');
+    try {
+      await pipe.transform({ count: 3 }, meta);
+      // NODE_ENV=test: the cross-check runs it once; in production it would not run at all
+      expect(spy).toHaveBeenCalledTimes(1);
+      spy.mockClear();
+      await expect(pipe.transform({ count: -3 }, meta)).rejects.toBeInstanceOf(ValidationFailedError);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
