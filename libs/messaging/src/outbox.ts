@@ -150,7 +150,7 @@ export interface OutboxRelayOptions {
    */
   loneAfterMs?: number;
   databaseUrl: string;
-  /** The relay's own connection (tests pass a fake); default: a pg Client on `databaseUrl`. */
+  /** The relay's own connection (tests pass a fake); default: relayConnection on `databaseUrl`. */
   connect?: () => Promise<RelayConnection>;
 }
 
@@ -159,6 +159,36 @@ export interface RelayConnection {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   on(event: 'error', listener: (err: Error) => void): unknown;
   end(): Promise<void>;
+}
+
+/**
+ * The relay's own pg connection (`outbox-relay:<schema>` in pg_stat_activity). Its statements run
+ * prepared with a generic plan: the cycle statement was parsed and planned on every cycle, and
+ * Postgres chose a custom plan each time, which is the generic one (the unpublished-rows index,
+ * the primary key for the marks). Its commits do not wait for the WAL flush: all they record is
+ * "published", and a mark lost in a database crash only re-sends rows the broker had
+ * acknowledged, which consumers drop by eventId, as after a crash between send and mark.
+ */
+export async function relayConnection(databaseUrl: string, schema: string): Promise<RelayConnection> {
+  const client = new Client({ connectionString: databaseUrl, application_name: `outbox-relay:${schema}` });
+  await client.connect();
+  try {
+    await client.query('SET synchronous_commit = off; SET plan_cache_mode = force_generic_plan');
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  const names = new Map<string, string>();
+  return {
+    query: (text, values) => {
+      if (!values?.length) return client.query(text);
+      let name = names.get(text);
+      if (name === undefined) names.set(text, (name = `outbox_relay_${names.size + 1}`));
+      return client.query({ name, text, values });
+    },
+    on: (event, listener) => client.on(event, listener),
+    end: () => client.end(),
+  };
 }
 
 type OutboxRow = {
@@ -258,11 +288,7 @@ export class OutboxRelay {
     if (this.conn) return this.conn;
     const conn = this.options.connect
       ? await this.options.connect()
-      : await (async () => {
-          const client = new Client({ connectionString: this.options.databaseUrl });
-          await client.connect();
-          return client as unknown as RelayConnection;
-        })();
+      : await relayConnection(this.options.databaseUrl, this.options.schema);
     conn.on('error', (err) => {
       this.logger.warn('outbox relay connection lost', err);
       if (this.conn === conn) {

@@ -18,6 +18,7 @@ import {
   messagingTablesUp,
   OutboxRelay,
   OutboxWriter,
+  relayConnection,
 } from '@app/messaging';
 import type { Producer } from 'kafkajs';
 
@@ -232,5 +233,28 @@ describe('outbox → Kafka → consumer in another process', () => {
     await dlq.close();
     consumer.proc.kill('SIGTERM');
     await consumer.exited;
+  });
+
+  it('relays on a connection of its own whose statements are prepared, planned once, and whose marks do not wait for the WAL flush', async () => {
+    const name = `outbox-relay:${PRODUCER_SCHEMA}`;
+    const sessions = await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
+      name,
+    ]);
+    expect(sessions[0].n).toBe(1);
+    const conn = await relayConnection(ns.databaseUrl, PRODUCER_SCHEMA);
+    try {
+      const show = async (setting: string) =>
+        ((await conn.query(`SELECT current_setting('${setting}') AS v`)).rows[0] as { v: string }).v;
+      expect(await show('synchronous_commit')).toBe('off');
+      expect(await show('plan_cache_mode')).toBe('force_generic_plan');
+      const text = `SELECT count(*)::int AS n FROM ${PRODUCER_SCHEMA}.outbox WHERE id = ANY($1::bigint[])`;
+      for (let i = 0; i < 3; i++) await conn.query(text, [[1, 2, 3]]);
+      const prepared = (
+        await conn.query(`SELECT name, generic_plans, custom_plans FROM pg_prepared_statements`)
+      ).rows as { name: string; generic_plans: string; custom_plans: string }[];
+      expect(prepared).toEqual([{ name: 'outbox_relay_1', generic_plans: '3', custom_plans: '0' }]);
+    } finally {
+      await conn.end();
+    }
   });
 });
