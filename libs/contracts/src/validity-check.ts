@@ -31,8 +31,8 @@ export function crossCheck(object: object, errors: readonly { property: string }
  * Whether class-validator would find nothing wrong with an object, decided with class-validator's
  * own rules and constraint functions but without its error bookkeeping: the executor builds a
  * ValidationError per property, an arguments object per constraint, filters each property's rules
- * four times and strips the empty errors again, which made validation ~60 % of decoding an event
- * and most of the HTTP validation pipe's time.
+ * four times and strips the empty errors again: validation was ~60 % of decoding an event in a
+ * profile at 100 cases/s, and decoding 9-18 % of each service's CPU.
  *
  * `true` only when class-validator would return no error; `false` means "run class-validator"
  * (invalid, or a case this check leaves to it): callers then take the errors from class-validator,
@@ -42,7 +42,8 @@ export function crossCheck(object: object, errors: readonly { property: string }
  * and nested objects. Left to class-validator: validation groups, `always`, `strictGroups`, the
  * skip* options, `whitelist` that strips instead of refusing, promise validation, and async
  * constraints. validity-check.spec.ts compares the two on valid and mutated values of every event
- * payload and request body.
+ * payload class; request bodies are compared by the cross-check (VALIDITY_CROSS_CHECK) whenever the
+ * integration tests and the fuzzer send them.
  */
 export function passesValidation(object: object, options: ValidatorOptions = {}): boolean {
   if (!supported(options)) return false;
