@@ -17,7 +17,14 @@ import {
 } from 'class-validator';
 import { Type } from 'class-transformer';
 import captured from './__fixtures__/events.json';
-import { EventEnvelope, PAYLOAD_CLASSES, passesValidation, Topic, topicOfType, validationErrorsOf } from './index';
+import {
+  EventEnvelope,
+  PAYLOAD_CLASSES,
+  passesValidation,
+  Topic,
+  topicOfType,
+  validationErrorsOf,
+} from './index';
 
 /**
  * passesValidation must say "valid" exactly when class-validator finds no error. Compared on every
@@ -55,7 +62,13 @@ function handMade(): Envelope[] {
   const rich = {
     ...report,
     categoryCode: 'drain_blocked',
-    location: { gridCode: 'WL-GH-G1', buildingCode: 'WL-GH-G1-B02', addressText: '桂花苑2幢', lat: 30.3, lng: 120.1 },
+    location: {
+      gridCode: 'WL-GH-G1',
+      buildingCode: 'WL-GH-G1-B02',
+      addressText: '桂花苑2幢',
+      lat: 30.3,
+      lng: 120.1,
+    },
     reporter: {
       anonymous: false,
       confidential: true,
@@ -127,7 +140,12 @@ function handMade(): Envelope[] {
       escalationAction: 'notify_supervisor',
       escalationStep: 1,
     }),
-    envelope('case.merged', { ...lifecycle.payload, status: 'merged', mergedInto: uuid, mergedIntoReference: 'WL-1' }),
+    envelope('case.merged', {
+      ...lifecycle.payload,
+      status: 'merged',
+      mergedInto: uuid,
+      mergedIntoReference: 'WL-1',
+    }),
   ];
 }
 
@@ -172,7 +190,11 @@ function paths(value: unknown, trail: (string | number)[] = []): (string | numbe
   return [];
 }
 
-function mutated(root: unknown, path: (string | number)[], apply: (typeof MUTATIONS)[number]['apply']): unknown {
+function mutated(
+  root: unknown,
+  path: (string | number)[],
+  apply: (typeof MUTATIONS)[number]['apply'],
+): unknown {
   const copy = JSON.parse(JSON.stringify(root)) as unknown;
   let holder = copy as Plain;
   for (const step of path.slice(0, -1)) holder = (holder as Record<string | number, unknown>)[step] as Plain;
@@ -185,7 +207,9 @@ function compare(cls: new () => object, plain: unknown, options: ValidatorOption
   const valid = validateSync(instance, options).length === 0;
   const fast = passesValidation(instance, options);
   if (fast !== valid)
-    throw new Error(`${cls.name} ${JSON.stringify(options)}: class-validator ${valid}, check ${fast}: ${JSON.stringify(plain)}`);
+    throw new Error(
+      `${cls.name} ${JSON.stringify(options)}: class-validator ${valid}, check ${fast}: ${JSON.stringify(plain)}`,
+    );
   return valid;
 }
 
@@ -259,7 +283,22 @@ class WithPromise {
 }
 
 describe('passesValidation on the rules payloads do not use', () => {
-  const values: unknown[] = [undefined, null, 'a', 'b', 1, -1, 'x', [], [1, 2], [1, 'x'], [[{ n: 1 }]], [[{ n: -1 }]], [{ n: 1 }], [[1]]];
+  const values: unknown[] = [
+    undefined,
+    null,
+    'a',
+    'b',
+    1,
+    -1,
+    'x',
+    [],
+    [1, 2],
+    [1, 'x'],
+    [[{ n: 1 }]],
+    [[{ n: -1 }]],
+    [{ n: 1 }],
+    [[1]],
+  ];
 
   it('agrees with class-validator on every combination', () => {
     let count = 0;

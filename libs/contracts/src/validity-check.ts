@@ -10,7 +10,8 @@ memoizeValidationMetadata();
  * Under test (and in the fuzzing stack) every object this check passes is validated by
  * class-validator too, and a disagreement is an error: the whole suite is a differential test.
  */
-export const VALIDITY_CROSS_CHECK = process.env.NODE_ENV === 'test' || process.env.VALIDITY_CROSSCHECK === 'true';
+export const VALIDITY_CROSS_CHECK =
+  process.env.NODE_ENV === 'test' || process.env.VALIDITY_CROSSCHECK === 'true';
 
 /** class-validator's errors for an object, without running it when passesValidation says there are none. */
 export function validationErrorsOf(object: object, options: ValidatorOptions = {}): ValidationError[] {

@@ -237,9 +237,10 @@ describe('outbox → Kafka → consumer in another process', () => {
 
   it('relays on a connection of its own whose statements are prepared, planned once, and whose marks do not wait for the WAL flush', async () => {
     const name = `outbox-relay:${PRODUCER_SCHEMA}`;
-    const sessions = await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
-      name,
-    ]);
+    const sessions = await ds.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`,
+      [name],
+    );
     expect(sessions[0].n).toBe(1);
     const conn = await relayConnection(ns.databaseUrl, PRODUCER_SCHEMA);
     try {

@@ -123,9 +123,21 @@ describe('matchLexicon', () => {
   });
   it('gives two equal spans of different terms to the term listed first', () => {
     // 电梯坏 and 电视坏 both match 电梯视坏 approximately, over the same four characters
-    const first = (groups: Parameters<typeof compileLexicon>[0]) => [...match(groups, '我家电梯视坏了').keys()];
-    expect(first([{ owner: 'lift', zh: ['电梯坏'] }, { owner: 'tv', zh: ['电视坏'] }])).toEqual(['lift']);
-    expect(first([{ owner: 'tv', zh: ['电视坏'] }, { owner: 'lift', zh: ['电梯坏'] }])).toEqual(['tv']);
+    const first = (groups: Parameters<typeof compileLexicon>[0]) => [
+      ...match(groups, '我家电梯视坏了').keys(),
+    ];
+    expect(
+      first([
+        { owner: 'lift', zh: ['电梯坏'] },
+        { owner: 'tv', zh: ['电视坏'] },
+      ]),
+    ).toEqual(['lift']);
+    expect(
+      first([
+        { owner: 'tv', zh: ['电视坏'] },
+        { owner: 'lift', zh: ['电梯坏'] },
+      ]),
+    ).toEqual(['tv']);
   });
   it('finds terms of every head in a text, in one lexicon of many, and each text on its own', () => {
     const lexicon = compileLexicon([
