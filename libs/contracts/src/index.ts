@@ -7,3 +7,4 @@ export * from './payloads';
 export * from './registry';
 export * from './validation-cache';
 export * from './validity-check';
+export * from './instantiate';

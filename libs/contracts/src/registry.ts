@@ -1,6 +1,6 @@
-import { plainToInstance } from 'class-transformer';
 import type { ValidationError } from 'class-validator';
 import { EventEnvelope } from './envelope';
+import { toInstance } from './instantiate';
 import {
   AreaReferencePayload,
   CaseLifecyclePayload,
@@ -74,7 +74,7 @@ export function validatePayload<T extends Topic>(topic: T, payload: unknown): st
   if (!entry) return [`unknown topic ${topic}`];
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
     return ['payload: must be an object'];
-  const instance = plainToInstance(entry.payload, payload);
+  const instance = toInstance(entry.payload, payload);
   return describeValidationErrors(validationErrorsOf(instance, CONSUME_OPTIONS));
 }
 
@@ -138,7 +138,7 @@ export function decodeEvent<T extends Topic>(topic: T, raw: Buffer | string | nu
       reason: `schemaVersion ${envelope.schemaVersion} is newer than ${entry.schemaVersion}`,
     };
   }
-  const payload = plainToInstance(entry.payload, envelope.payload as object);
+  const payload = toInstance(entry.payload, envelope.payload as object);
   const payloadErrors = describeValidationErrors(validationErrorsOf(payload, CONSUME_OPTIONS));
   if (payloadErrors.length) return { ok: false, reason: `invalid payload: ${payloadErrors.join('; ')}` };
   envelope.payload = payload as never;

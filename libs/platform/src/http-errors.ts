@@ -8,6 +8,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { classToPlain, plainToInstance } from 'class-transformer';
 import type { ValidatorOptions } from 'class-validator';
 import type { Response } from 'express';
 import {
@@ -15,6 +16,7 @@ import {
   crossCheck,
   describeValidationErrors,
   passesValidation,
+  toInstance,
   VALIDITY_CROSS_CHECK,
   ValidationFailedError,
 } from '@app/contracts';
@@ -55,9 +57,19 @@ export class CheckedValidationPipe extends ValidationPipe {
   }
 }
 
+/** class-transformer for the pipe, with toInstance for a JSON object (libs/contracts/src/instantiate.ts). */
+const transformer = {
+  plainToInstance: <T>(cls: new () => T, plain: unknown, options?: object): T | T[] =>
+    options === undefined && typeof plain === 'object' && plain !== null && !Array.isArray(plain)
+      ? toInstance(cls as new () => T & object, plain)
+      : plainToInstance(cls, plain, options),
+  classToPlain: (object: unknown, options?: object) => classToPlain(object, options),
+};
+
 /** Validation at every HTTP boundary: unknown fields refused, the answer names each field. */
 export function createValidationPipe(): ValidationPipe {
   return new CheckedValidationPipe({
+    transformerPackage: transformer as never,
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
