@@ -2,7 +2,8 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Min, ValidateNested } from 'class-validator';
 import * as classValidator from 'class-validator';
 import { ValidationFailedError } from '@app/contracts';
-import { createValidationPipe } from './http-errors';
+import { JsonLogger } from '@app/observability';
+import { AllExceptionsFilter, createValidationPipe } from './http-errors';
 
 class Item {
   @IsString() @Length(1, 10) name!: string;
@@ -45,5 +46,32 @@ describe('the HTTP validation pipe', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('the error filter', () => {
+  const filter = new AllExceptionsFilter(new JsonLogger('test', undefined, 'error'));
+
+  it('answers 503 with Retry-After when the database or cache is unavailable, so a partner retries', () => {
+    const down = [
+      Object.assign(new Error('terminating connection due to administrator command'), {
+        driverError: { code: '57P01' },
+      }),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      new Error('Connection terminated unexpectedly'),
+      new Error('Connection is closed.'),
+    ];
+    for (const err of down) {
+      const { status, body } = filter.toAnswer(err);
+      expect([status, body.code, body.details?.retryAfterSeconds]).toEqual([503, 'UNAVAILABLE', 2]);
+    }
+  });
+
+  it('answers 500 for anything else, without internals', () => {
+    const { status, body } = filter.toAnswer(
+      new TypeError("Cannot read properties of undefined (reading 'x')"),
+    );
+    expect(status).toBe(500);
+    expect(body).toEqual({ code: 'INTERNAL', message: 'Internal error; the request was not applied' });
   });
 });

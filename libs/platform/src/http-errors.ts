@@ -20,7 +20,11 @@ import {
   VALIDITY_CROSS_CHECK,
   ValidationFailedError,
 } from '@app/contracts';
+import { isRetriable } from '@app/messaging';
 import { JsonLogger, workOf } from '@app/observability';
+
+/** Retry-After of a 503 while a database or cache is unavailable (a restart takes seconds). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 /** Body of every error answer: a stable code, a sentence a person can act on, and details. */
 export interface ErrorBody {
@@ -139,6 +143,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
               : 'BAD_REQUEST';
         return { status, body: { code, message: e.message ?? 'Bad request' } };
       }
+    }
+    // Postgres or Redis down, restarting or refusing connections (the errors a consumer retries):
+    // the caller's system should retry, not report a bug.
+    if (isRetriable(exception)) {
+      return {
+        status: 503,
+        body: {
+          code: 'UNAVAILABLE',
+          message:
+            'A service this API depends on is briefly unavailable; retry shortly (a change with the same Idempotency-Key)',
+          details: { retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS },
+        },
+      };
     }
     return {
       status: 500,

@@ -1,12 +1,25 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Module } from '@nestjs/common';
+import { Controller, Get, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { createServiceApp, PlatformModule } from '@app/platform';
 import { createTestNamespace, REPO_ROOT, TestNamespace, waitFor } from '@app/testing';
 
+@Controller('probe')
+class ProbeController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get('db')
+  async db(): Promise<{ ok: boolean }> {
+    await this.dataSource.query('SELECT 1');
+    return { ok: true };
+  }
+}
+
 @Module({
   imports: [PlatformModule.forRoot({ service: 'probe', defaultPort: 0, entities: [], migrations: [] })],
+  controllers: [ProbeController],
 })
 class ProbeModule {}
 
@@ -51,11 +64,20 @@ describe('/health/ready follows the real dependencies', () => {
     expect(down.body.checks.postgres.status).toBe('down');
     expect(down.body.checks.redis.status).toBe('up');
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    // A request that needs the database is told to come back, not that the service is broken.
+    const refused = await fetch(`${url}/probe/db`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('2');
+    expect(((await refused.json()) as { code: string }).code).toBe('UNAVAILABLE');
 
     infra('start-postgres');
     await waitFor(async () => (await ready()).status === 200, {
       timeoutMs: 30_000,
       what: 'readiness to recover',
+    });
+    await waitFor(async () => (await fetch(`${url}/probe/db`)).status === 200, {
+      timeoutMs: 30_000,
+      what: 'the database request to succeed again',
     });
   });
 
