@@ -72,10 +72,12 @@ function plans(args: Args, target: 'real' | 'ceiling'): StepPlan[] {
         { rate: 800, seconds: s ?? 6 },
       ];
     // The fixed 100/s step runs a minute: its first seconds hold the ramp-up (plan caching,
-    // consumer batches growing with the backlog), which a 20 s step mistook for capacity.
+    // consumer batches growing with the backlog), which a 20 s step mistook for capacity. The
+    // steps above it run 30 s, as the ceiling's do: a 15 s step began behind the last step's
+    // backlog and its delivered rate moved by ±10 % from run to run (session 8: 103 and 117).
     return [100, 200, 400, 700, 1000, 1400, 2000, 2800].map((rate, i) => ({
       rate,
-      seconds: i === 0 ? 60 : (s ?? 15),
+      seconds: i === 0 ? 60 : (s ?? 30),
     }));
   }
   if (args.ceilingRates) return args.ceilingRates.map((rate) => ({ rate, seconds: s ?? 12 }));

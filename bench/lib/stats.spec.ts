@@ -27,4 +27,10 @@ describe('bench statistics', () => {
     expect(keptUp(100, 99, 200, false).ok).toBe(false);
     expect(keptUp(100, 99, 9000, true).ok).toBe(false);
   });
+
+  it('tells a step that kept the rate (the steps go on) from one that did not', () => {
+    expect(keptUp(100, 99, 9000, true)).toEqual({ ok: false, why: 'p99 9000 ms > 5000 ms', rateKept: true });
+    expect(keptUp(100, 80, 200, true).rateKept).toBe(false);
+    expect(keptUp(100, 99, 200, false).rateKept).toBe(false);
+  });
 });

@@ -74,10 +74,14 @@ export function keptUp(
   p99Ms: number,
   drained: boolean,
   p99LimitMs = 5000,
-): { ok: boolean; why?: string } {
+): { ok: boolean; why?: string; rateKept: boolean } {
   if (achieved < 0.9 * offered)
-    return { ok: false, why: `achieved ${achieved.toFixed(0)}/s < 90 % of offered ${offered}/s` };
-  if (!drained) return { ok: false, why: 'backlog did not drain after the step' };
-  if (!(p99Ms <= p99LimitMs)) return { ok: false, why: `p99 ${p99Ms} ms > ${p99LimitMs} ms` };
-  return { ok: true };
+    return {
+      ok: false,
+      why: `achieved ${achieved.toFixed(0)}/s < 90 % of offered ${offered}/s`,
+      rateKept: false,
+    };
+  if (!drained) return { ok: false, why: 'backlog did not drain after the step', rateKept: false };
+  if (!(p99Ms <= p99LimitMs)) return { ok: false, why: `p99 ${p99Ms} ms > ${p99LimitMs} ms`, rateKept: true };
+  return { ok: true, rateKept: true };
 }
