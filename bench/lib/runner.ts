@@ -202,8 +202,13 @@ export class TargetRun {
     // Cases routed to manual triage never reach a unit: they are not owed a webhook.
     const owedRate = plan.rate * (cases.length ? (cases.length - triaged) / cases.length : 1);
     let verdict = keptUp(owedRate, achieved, latency.e2e.p99, incomplete === 0);
+    // Refusals end the steps like a rate not kept; a rate not kept stays the reason given.
     if (failed > 0.01 * lr.sent)
-      verdict = { ok: false, why: `${failed} of ${lr.sent} reports refused or failed`, rateKept: false };
+      verdict = {
+        ok: false,
+        why: verdict.rateKept ? `${failed} of ${lr.sent} reports refused or failed` : verdict.why,
+        rateKept: false,
+      };
     const r: StepResult = {
       target: this.target.name,
       offered: plan.rate,

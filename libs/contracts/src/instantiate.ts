@@ -156,9 +156,8 @@ function plainCopy(value: object): Made {
   const out: Record<string, unknown> = {};
   const source = value as Record<string, unknown>;
   for (const key of Object.keys(source)) {
-    if (key === '__proto__' || key === 'constructor') continue;
-    const descriptor = Object.getOwnPropertyDescriptor(Object.prototype, key);
-    if ((descriptor && !descriptor.set) || out[key] instanceof Function) continue;
+    // Object.prototype's other own keys are all methods: class-transformer skips them
+    if (key === '__proto__' || key === 'constructor' || out[key] instanceof Function) continue;
     const converted = convert(source[key], undefined);
     if (converted === UNSUPPORTED) return UNSUPPORTED;
     out[key] = converted;

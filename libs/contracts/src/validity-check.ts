@@ -167,8 +167,8 @@ function objectPasses(
         value,
         constraints: meta.constraints,
       };
-      if (meta.each && (Array.isArray(value) || value instanceof Set || value instanceof Map)) {
-        const items = value instanceof Map ? [...value.values()] : [...(value as Iterable<unknown>)];
+      const items = meta.each ? itemsOf(value) : undefined;
+      if (items) {
         for (const item of items) if (!accepted(validate(item, args))) return false;
       } else if (!accepted(validate(value, args))) return false;
     }
@@ -176,6 +176,14 @@ function objectPasses(
       return false;
   }
   return true;
+}
+
+/** The items class-validator validates one by one: an array's, a set's, a map's values; else undefined. */
+function itemsOf(value: unknown): readonly unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (value instanceof Set) return [...value];
+  if (value instanceof Map) return [...value.values()];
+  return undefined;
 }
 
 /** A constraint's answer: a promise (an async rule after all) is left to class-validator. */
@@ -190,9 +198,9 @@ function nestedPasses(
   forbidExtra: boolean,
 ): boolean {
   if (value === undefined) return true;
+  const items = itemsOf(value);
   for (const rule of rules) {
-    if (Array.isArray(value) || value instanceof Set || value instanceof Map) {
-      const items = value instanceof Map ? [...value.values()] : [...(value as Iterable<unknown>)];
+    if (items) {
       for (const item of items) if (!nestedPasses(item, rules, forbidUnknown, forbidExtra)) return false;
     } else if (value instanceof Object) {
       const schema = typeof rule.target === 'string' ? rule.target : rule.target.name;

@@ -67,7 +67,7 @@ const transformer = {
     options === undefined && typeof plain === 'object' && plain !== null && !Array.isArray(plain)
       ? toInstance(cls as new () => T & object, plain)
       : plainToInstance(cls, plain, options),
-  classToPlain: (object: unknown, options?: object) => classToPlain(object, options),
+  classToPlain,
 };
 
 /** Validation at every HTTP boundary: unknown fields refused, the answer names each field. */
