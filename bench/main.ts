@@ -5,7 +5,7 @@
  *
  * Flags: --quick, --skip-real, --skip-ceiling, --skip-scale, --keep (keep the bench database and
  * topics), --rows=N (rows for the scale parts), --rates=100,200,… (real steps), --ceiling-rates=…,
- * --step-seconds=N,
+ * --step-seconds=N, --partitions=N (of every topic, both pipelines; 12 unless given),
  * --cpu-prof (services write V8 CPU profiles to .run/bench/prof/).
  */
 import 'reflect-metadata';
@@ -32,6 +32,7 @@ interface Args {
   rates?: number[];
   ceilingRates?: number[];
   stepSeconds?: number;
+  partitions: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -54,6 +55,7 @@ function parseArgs(argv: string[]): Args {
       .map(Number)
       .filter((n) => n > 0),
     stepSeconds: val('step-seconds') ? Number(val('step-seconds')) : undefined,
+    partitions: val('partitions') ? Number(val('partitions')) : 12,
   };
 }
 
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
     args.skipScale ||
     !!args.rates ||
     !!args.ceilingRates ||
+    args.partitions !== 12 ||
     args.cpuProf;
   const mode = `${args.quick ? 'quick' : 'full'}${partial ? ` (partial: ${process.argv.slice(2).join(' ')})` : ''}`;
   const budgetMs = args.quick ? 150_000 : 40 * 60_000;
@@ -108,7 +111,10 @@ async function main(): Promise<void> {
   );
   const logDir = join(REPO_ROOT, '.run', 'bench');
   mkdirSync(logDir, { recursive: true });
-  const ns: BenchNamespace = await createBenchNamespace(12);
+  if (!Number.isInteger(args.partitions) || args.partitions < 1) {
+    throw new Error(`--partitions must be a positive integer (got ${args.partitions})`);
+  }
+  const ns: BenchNamespace = await createBenchNamespace(args.partitions);
   log(`namespace: database ${ns.dbName}, topic prefix ${ns.topicPrefix}`);
   let current: TargetRun | undefined;
   const receiver = new WebhookReceiver((a) => current?.onArrival(a));
