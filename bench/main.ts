@@ -77,17 +77,22 @@ function plans(args: Args, target: 'real' | 'ceiling'): StepPlan[] {
     // consumer batches growing with the backlog), which a 20 s step mistook for capacity. The
     // steps above it run 30 s, as the ceiling's do: a 15 s step began behind the last step's
     // backlog and its delivered rate moved by ±10 % from run to run (session 8: 103 and 117).
-    return [100, 200, 400, 700, 1000, 1400, 2000, 2800].map((rate, i) => ({
-      rate,
-      seconds: i === 0 ? 60 : (s ?? 30),
-    }));
+    // 20 and 50/s first, 20 s each: where the p99 target (150 ms, set for 100/s) still holds.
+    return [
+      { rate: 20, seconds: s ?? 20 },
+      { rate: 50, seconds: s ?? 20 },
+      ...[100, 200, 400, 700, 1000, 1400, 2000, 2800].map((rate, i) => ({
+        rate,
+        seconds: i === 0 ? 60 : (s ?? 30),
+      })),
+    ];
   }
   if (args.ceilingRates) return args.ceilingRates.map((rate) => ({ rate, seconds: s ?? 12 }));
   if (args.quick) return [500, 1500, 3000].map((rate) => ({ rate, seconds: s ?? 5 }));
-  // As long as the real services' steps at the rates that decide the ratio.
-  return [100, 400, 800, 1200, 1600, 2000, 2500, 3000, 4000, 5000].map((rate) => ({
+  // As long as the real services' steps at the rates that decide the ratio; 20 and 50/s as theirs.
+  return [20, 50, 100, 400, 800, 1200, 1600, 2000, 2500, 3000, 4000, 5000].map((rate) => ({
     rate,
-    seconds: s ?? 30,
+    seconds: rate < 100 ? (s ?? 20) : (s ?? 30),
   }));
 }
 

@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, serviceRuntimeEnv } from './procs';
 import type { StepResult } from './runner';
+import { rateWithinP99 } from './stats';
 
 export interface Machine {
   nproc: number;
@@ -93,6 +94,25 @@ export function headline(
 
 const f = (x: number) => (Number.isFinite(x) ? String(x) : '–');
 
+/** The p99 target of the issue (report → unit's webhook at 100 cases/s). */
+export const P99_TARGET_MS = 150;
+
+/** Where each pipeline still met the p99 target, climbing its steps (`rateWithinP99`). */
+export function latencyTargetLine(real: StepResult[], ceiling: StepResult[]): string {
+  const within = (steps: StepResult[]) => {
+    if (!steps.length) return 'not run';
+    const rate = rateWithinP99(
+      steps.map((r) => ({ offered: r.offered, rateKept: r.rateKept, p99Ms: r.latency.e2e.p99 })),
+      P99_TARGET_MS,
+    );
+    return rate > 0 ? `up to ${rate} cases/s` : `not at its lowest step (${steps[0].offered}/s)`;
+  };
+  return (
+    `**p99 ≤ ${P99_TARGET_MS} ms** (report → unit's webhook, the target at 100 cases/s) held: real services ${within(real)}; ` +
+    `ceiling ${within(ceiling)}.`
+  );
+}
+
 export function stepTable(rows: StepResult[]): string {
   if (!rows.length) return '_not run_\n';
   const procNames = [...new Set(rows.flatMap((r) => Object.keys(r.procs)))];
@@ -148,6 +168,8 @@ export function appendSection(opts: {
     `**Headline:** ${h.throughput_cps} cases/s end to end vs a ceiling of ${h.ceiling_cps} cases/s → **ratio ${h.ratio}**; ` +
       `e2e p50 ${h.p50_ms} ms / p99 ${h.p99_ms} ms at the highest rate that kept up; p99 at 100 cases/s ${h.p99_ms_at_100cps} ms; peak RSS ${h.max_rss_mb} MB.`,
   );
+  lines.push('');
+  lines.push(latencyTargetLine(opts.real, opts.ceiling));
   lines.push('');
   lines.push('### Real services (compiled, four processes)');
   lines.push('');

@@ -1,4 +1,4 @@
-import { keptUp, percentiles, stageLatencies } from './stats';
+import { keptUp, percentiles, rateWithinP99, stageLatencies } from './stats';
 
 describe('bench statistics', () => {
   it('takes nearest-rank percentiles', () => {
@@ -32,5 +32,18 @@ describe('bench statistics', () => {
     expect(keptUp(100, 99, 9000, true)).toEqual({ ok: false, why: 'p99 9000 ms > 5000 ms', rateKept: true });
     expect(keptUp(100, 80, 200, true).rateKept).toBe(false);
     expect(keptUp(100, 99, 200, false).rateKept).toBe(false);
+  });
+
+  it('finds the highest rate that met a p99 target, climbing until the first step that did not', () => {
+    const step = (offered: number, p99Ms: number, rateKept = true) => ({ offered, p99Ms, rateKept });
+    expect(rateWithinP99([step(20, 90), step(50, 140), step(100, 3900)], 150)).toBe(50);
+    expect(rateWithinP99([step(20, 90), step(50, 150)], 150)).toBe(50);
+    // A later step that happens to pass does not count once one has missed.
+    expect(rateWithinP99([step(20, 90), step(50, 400), step(100, 120)], 150)).toBe(20);
+    // Latency met but the rate not kept (reports refused, backlog left) is not meeting it.
+    expect(rateWithinP99([step(20, 90), step(50, 100, false)], 150)).toBe(20);
+    expect(rateWithinP99([step(20, 200)], 150)).toBe(0);
+    expect(rateWithinP99([step(20, Number.NaN)], 150)).toBe(0);
+    expect(rateWithinP99([], 150)).toBe(0);
   });
 });

@@ -85,3 +85,21 @@ export function keptUp(
   if (!(p99Ms <= p99LimitMs)) return { ok: false, why: `p99 ${p99Ms} ms > ${p99LimitMs} ms`, rateKept: true };
   return { ok: true, rateKept: true };
 }
+
+/**
+ * The highest offered rate at which a pipeline met a latency target: climbing the steps in the
+ * order they ran, each step that kept its rate with an e2e p99 within `p99LimitMs` raises it, and
+ * the first step that did not ends the climb (a later step's luck does not count). 0 when the
+ * first step missed.
+ */
+export function rateWithinP99(
+  steps: { offered: number; rateKept: boolean; p99Ms: number }[],
+  p99LimitMs: number,
+): number {
+  let rate = 0;
+  for (const s of steps) {
+    if (!s.rateKept || !(s.p99Ms <= p99LimitMs)) break;
+    rate = Math.max(rate, s.offered);
+  }
+  return rate;
+}
