@@ -164,9 +164,12 @@ export function appendSection(opts: {
     `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GiB RAM, load average at start ${m.loadAtStart}; Node ${m.node}; commit \`${m.commit}\`${m.dirty ? ' (with uncommitted changes)' : ''}; services run with \`${m.runtime}\`.`,
   );
   lines.push('');
+  // The step `headline` takes p50_ms/p99_ms from (the last that kept up, else the first).
+  const at = opts.real.filter((r) => r.ok).pop();
+  const atText = at ? `the highest rate that kept up (${at.offered}/s)` : 'the first step (none kept up)';
   lines.push(
     `**Headline:** ${h.throughput_cps} cases/s end to end vs a ceiling of ${h.ceiling_cps} cases/s → **ratio ${h.ratio}**; ` +
-      `e2e p50 ${h.p50_ms} ms / p99 ${h.p99_ms} ms at the highest rate that kept up; p99 at 100 cases/s ${h.p99_ms_at_100cps} ms; peak RSS ${h.max_rss_mb} MB.`,
+      `e2e p50 ${h.p50_ms} ms / p99 ${h.p99_ms} ms at ${atText}; p99 at 100 cases/s ${h.p99_ms_at_100cps} ms; peak RSS ${h.max_rss_mb} MB.`,
   );
   lines.push('');
   lines.push(latencyTargetLine(opts.real, opts.ceiling));
