@@ -105,7 +105,7 @@ export function latencyTargetLine(real: StepResult[], ceiling: StepResult[]): st
       steps.map((r) => ({ offered: r.offered, rateKept: r.rateKept, p99Ms: r.latency.e2e.p99 })),
       P99_TARGET_MS,
     );
-    return rate > 0 ? `up to ${rate} cases/s` : `not at its lowest step (${steps[0].offered}/s)`;
+    return rate > 0 ? `up to ${rate} cases/s` : `not met at its lowest step (${steps[0].offered}/s)`;
   };
   return (
     `**p99 ≤ ${P99_TARGET_MS} ms** (report → unit's webhook, the target at 100 cases/s) held: real services ${within(real)}; ` +
