@@ -69,6 +69,11 @@ export interface Headline {
   max_rss_mb: number;
 }
 
+/** The step the headline's p50/p99 come from: the highest that kept up (none: the first step's are used). */
+export function headlineStep(real: StepResult[]): StepResult | undefined {
+  return real.filter((r) => r.ok).pop();
+}
+
 export function headline(
   real: StepResult[],
   ceiling: StepResult[],
@@ -77,8 +82,7 @@ export function headline(
   const max = (rs: StepResult[]) => Math.max(0, ...rs.map((r) => r.achieved));
   const throughput = max(real);
   const ceilingCps = max(ceiling);
-  const kept = real.filter((r) => r.ok);
-  const at = kept[kept.length - 1] ?? real[0];
+  const at = headlineStep(real) ?? real[0];
   const first = real.find((r) => r.offered === 100) ?? real[0];
   const num = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null) as number;
   return {
@@ -164,8 +168,7 @@ export function appendSection(opts: {
     `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GiB RAM, load average at start ${m.loadAtStart}; Node ${m.node}; commit \`${m.commit}\`${m.dirty ? ' (with uncommitted changes)' : ''}; services run with \`${m.runtime}\`.`,
   );
   lines.push('');
-  // The step `headline` takes p50_ms/p99_ms from (the last that kept up, else the first).
-  const at = opts.real.filter((r) => r.ok).pop();
+  const at = headlineStep(opts.real);
   const atText = at ? `the highest rate that kept up (${at.offered}/s)` : 'the first step (none kept up)';
   lines.push(
     `**Headline:** ${h.throughput_cps} cases/s end to end vs a ceiling of ${h.ceiling_cps} cases/s → **ratio ${h.ratio}**; ` +

@@ -250,8 +250,8 @@ function indexByHead(terms: readonly CompiledTerm[]): Map<string, number[]> {
 /**
  * The terms whose head is among `heads`, in lexicon order. Every kind of match (exact, split,
  * fronted, approximate; an English phrase) needs the term's head in the text: the lexicon has
- * hundreds of terms, a report a few dozen characters or words. Lexicon order is kept because equal spans of two terms
- * are told apart by it (the first found is kept, see selectSpans).
+ * hundreds of terms, a report a few dozen characters or words. Lexicon order is kept because
+ * equal spans of two terms are told apart by it (the first found is kept, see selectSpans).
  */
 function candidates(
   terms: readonly CompiledTerm[],
