@@ -6,6 +6,9 @@ import { BenchProcess, freePort, REPO_ROOT, serviceRuntimeEnv, sleep, startProce
 export const SERVICES = ['routing', 'dispatch', 'notification', 'intake'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+/** Lines of a dead service's log printed by deathReport (of its last 8 KB). */
+const DEATH_REPORT_LINES = 30;
+
 export type InfraAction = 'restart-kafka' | 'restart-postgres' | 'stop-redis' | 'start-redis';
 
 /**
@@ -17,6 +20,8 @@ export class Cluster {
   readonly ports = new Map<ServiceName, number>();
   private readonly procs = new Map<ServiceName, BenchProcess>();
   private readonly generation = new Map<ServiceName, number>();
+  /** Services the test itself is killing or starting: not dead on their own meanwhile. */
+  private readonly busy = new Set<ServiceName>();
 
   constructor(
     private readonly ns: BenchNamespace,
@@ -63,6 +68,15 @@ export class Cluster {
   }
 
   async start(s: ServiceName): Promise<BenchProcess> {
+    this.busy.add(s);
+    try {
+      return await this.startProcess(s);
+    } finally {
+      this.busy.delete(s);
+    }
+  }
+
+  private async startProcess(s: ServiceName): Promise<BenchProcess> {
     const gen = (this.generation.get(s) ?? 0) + 1;
     this.generation.set(s, gen);
     const p = await startProcess(
@@ -82,23 +96,36 @@ export class Cluster {
 
   /** SIGKILL (no shutdown hooks, in-flight work cut), then start again on the same port. */
   async killAndRestart(s: ServiceName): Promise<number> {
-    const p = this.procs.get(s);
-    if (p && p.proc.exitCode === null && p.proc.signalCode === null) {
-      const exited = new Promise<void>((r) => p.proc.once('exit', () => r()));
-      p.proc.kill('SIGKILL');
-      await exited;
+    this.busy.add(s);
+    try {
+      const p = this.procs.get(s);
+      if (p && p.proc.exitCode === null && p.proc.signalCode === null) {
+        const exited = new Promise<void>((r) => p.proc.once('exit', () => r()));
+        p.proc.kill('SIGKILL');
+        await exited;
+      }
+      const t0 = Date.now();
+      await this.startProcess(s);
+      return Date.now() - t0;
+    } finally {
+      this.busy.delete(s);
     }
-    const t0 = Date.now();
-    await this.start(s);
-    return Date.now() - t0;
   }
 
   /** Services that died on their own (not by the fault test). */
   deadServices(): ServiceName[] {
     return SERVICES.filter((s) => {
+      if (this.busy.has(s)) return false;
       const p = this.procs.get(s);
       return !p || p.proc.exitCode !== null || p.proc.signalCode !== null;
     });
+  }
+
+  /** How a process that has exited went: `exit code N` or `signal SIG…`. */
+  exitHow(s: ServiceName): string {
+    const p = this.procs.get(s)?.proc;
+    if (!p) return 'never started';
+    return p.signalCode ? `signal ${p.signalCode}` : `exit code ${p.exitCode}`;
   }
 
   async readiness(): Promise<Record<ServiceName, number>> {
@@ -137,6 +164,25 @@ export class Cluster {
 
   tail(s: ServiceName): string {
     return this.procs.get(s)?.output() ?? '';
+  }
+
+  /**
+   * How a service that died on its own went: its exit code or signal and the last lines it wrote
+   * (an uncaught error's stack is among them), for the run's output: on CI that output is all
+   * there is, the log files stay on the machine that ran it.
+   */
+  deathReport(s: ServiceName): string {
+    const lines = this.tail(s)
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !/^\{"time":"[^"]*","level":"(info|debug)"/.test(l))
+      .slice(-DEATH_REPORT_LINES);
+    const log = `${s}.${this.generation.get(s)}.log`;
+    return `${s} exited by itself (${this.exitHow(s)}); ${
+      lines.length
+        ? `the last lines of ${log} above info level:\n${lines.join('\n')}`
+        : `${log} ends in info lines`
+    }`;
   }
 
   async stopAll(): Promise<void> {

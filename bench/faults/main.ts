@@ -129,6 +129,10 @@ async function main(): Promise<number> {
   const ledger = new DeliveryLedger();
   const receiver = new WebhookReceiver(ledger.onArrival);
   await receiver.start();
+  /** Services that exited by themselves during the run (see reviveDead). */
+  const deaths: string[] = [];
+  let watchdog: NodeJS.Timeout | undefined;
+  let revival = Promise.resolve<ServiceName[]>([]);
   const cluster = new Cluster(ns, DIST, logDir, {
     // Residents confirm; auto-close is only the product's fallback and stays long here.
     AUTO_CLOSE_AFTER_SECONDS: '3600',
@@ -180,6 +184,23 @@ async function main(): Promise<number> {
       );
     }, 10_000);
 
+    /**
+     * A service that exits by itself, at any point of the run, fails it. Its last lines are printed
+     * (the cause), and it is started again, as an orchestrator would, so that the rest of the run
+     * still checks what its death cost: whether anything accepted was lost or done twice.
+     */
+    const reviveDead = (): Promise<ServiceName[]> =>
+      (revival = revival.then(async () => {
+        const dead = cluster.deadServices();
+        for (const s of dead) {
+          deaths.push(`${s} (${cluster.exitHow(s)}, at +${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+          warn(cluster.deathReport(s));
+          await cluster.start(s).catch((err: Error) => warn(`${s} did not start again: ${err.message}`));
+        }
+        return dead;
+      }));
+    watchdog = setInterval(() => void reviveDead(), 1000);
+
     // ---------------------------------------------------------------- the faults, one at a time
     const records: FaultRecord[] = [];
     let redisDown201 = -1;
@@ -191,6 +212,7 @@ async function main(): Promise<number> {
         await cluster.waitHealthy(120_000);
       } catch (err) {
         warn(`before fault ${f}: ${(err as Error).message}`);
+        await reviveDead();
         records.push({
           name: f,
           ok: false,
@@ -240,6 +262,8 @@ async function main(): Promise<number> {
       } catch (err) {
         ok = false;
         note += `; NOT healthy again: ${(err as Error).message}`;
+        const revived = await reviveDead();
+        if (revived.length) note += ` (started again by the test: ${revived.join(', ')})`;
       }
       records.push({ name: f, ok, tookMs: Date.now() - started, healthyAfterMs, note });
       log(`FAULT ${f}: ${ok ? 'done' : 'FAILED'}: ${note}; every service ready ${healthyAfterMs} ms after`);
@@ -338,6 +362,7 @@ async function main(): Promise<number> {
       `duplicate lifecycle  ${once.duplicates}  (assigned/accepted/resolved/closed twice for one case/task)${once.examples.length ? ` e.g. ${once.examples.join('; ')}` : ''}`,
       `duplicate reported   ${rep.duplicates}  (case.reported events per caseId with distinct eventIds; redelivered ${rep.redeliveries})${rep.examples.length ? ` e.g. ${rep.examples.join('; ')}` : ''}`,
       `simulator            partners accepted ${sim.stats.accepted} (late on purpose ${sim.stats.delayedAccepts}), resolved ${sim.stats.resolved}; triage assigned ${sim.stats.triageAssigned}; resident confirmations ${sim.stats.feedbackSent}`,
+      `services died        ${deaths.length}${deaths.length ? `  ${deaths.join('; ')} (last lines printed above)` : ''}`,
       `simulator errors     ${[...sim.stats.errors].map(([k, n]) => `${k} ×${n}`).join('; ') || 'none'}`,
       '=============================================================',
     ];
@@ -355,11 +380,12 @@ async function main(): Promise<number> {
       once.duplicates +
       rep.duplicates +
       phantom.length +
+      deaths.length +
       load.conflicts.length +
       failedFaults +
       (load.accepted.size < MIN_REPORTS ? 1 : 0) +
       (redisDown201 === 0 ? 1 : 0);
-    const final = `faults: accepted=${load.accepted.size} closed=${closed} lost=${lostIds.length} duplicate_tasks=${dupTasks.count} duplicate_deliveries=${duplicateDeliveries} duplicate_sla_events=${sla.duplicates}`;
+    const final = `faults: accepted=${load.accepted.size} closed=${closed} lost=${lostIds.length} duplicate_tasks=${dupTasks.count} duplicate_deliveries=${duplicateDeliveries} duplicate_sla_events=${sla.duplicates} service_deaths=${deaths.length}`;
     writeFileSync(
       join(logDir, 'summary.json'),
       JSON.stringify(
@@ -383,6 +409,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${final}\n`);
     return bad === 0 ? 0 : 1;
   } finally {
+    clearInterval(watchdog);
+    await revival;
     // Each service's metrics at the end (consumer handle times, pool waits) for the post-mortem.
     for (const s of ['intake', 'routing', 'dispatch', 'notification'] as const) {
       const m = await call('GET', `${cluster.url(s)}/metrics`, undefined, {}, 5000);

@@ -11,3 +11,4 @@ export * from './platform.module';
 export * from './bootstrap';
 export * from './static-token';
 export * from './page-query';
+export * from './run-service';

@@ -1,7 +1,5 @@
 import 'reflect-metadata';
+import { runService } from '@app/platform';
 import { startDispatch } from './app';
 
-startDispatch().catch((err: unknown) => {
-  process.stderr.write(`dispatch failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('dispatch', startDispatch);

@@ -1,7 +1,5 @@
 import 'reflect-metadata';
+import { runService } from '@app/platform';
 import { startIntake } from './app';
 
-startIntake().catch((err: unknown) => {
-  process.stderr.write(`intake failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('intake', startIntake);

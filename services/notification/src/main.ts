@@ -1,7 +1,5 @@
 import 'reflect-metadata';
+import { runService } from '@app/platform';
 import { startNotification } from './app';
 
-startNotification().catch((err: unknown) => {
-  process.stderr.write(`notification failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('notification', startNotification);

@@ -1,7 +1,5 @@
 import 'reflect-metadata';
+import { runService } from '@app/platform';
 import { startRouting } from './app';
 
-startRouting().catch((err: unknown) => {
-  process.stderr.write(`routing failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('routing', startRouting);
