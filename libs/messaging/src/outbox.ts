@@ -171,6 +171,10 @@ export interface RelayConnection {
  */
 export async function relayConnection(databaseUrl: string, schema: string): Promise<RelayConnection> {
   const client = new Client({ connectionString: databaseUrl, application_name: `outbox-relay:${schema}` });
+  // Until the relay adds its listener (after the SET below), an error event — Postgres ending the
+  // connection in the packet that answered the SET — would have no listener and end the process.
+  // The relay learns of such a loss from its next statement's failure.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query('SET synchronous_commit = off; SET plan_cache_mode = force_generic_plan');

@@ -51,6 +51,9 @@ export async function runMigrationsLocked(dataSource: DataSource, schema: string
   }
 }
 
+/** See AutoPreparingClient's constructor: the pool and TypeORM act on the error themselves. */
+function ignoreEndedConnection(): void {}
+
 /** How often a statement text must have run in this process before it is prepared. */
 const PREPARE_AFTER = 3;
 /** Texts counted per process, and statements prepared per connection, at most. */
@@ -71,6 +74,18 @@ const neverPrepare = new Set<string>();
  */
 export class AutoPreparingClient extends Client {
   private prepared = 0;
+
+  constructor(config?: ConstructorParameters<typeof Client>[0]) {
+    super(config);
+    // A connection Postgres ends (a restart, a terminated backend) emits 'error'. pg-pool listens
+    // while the connection is idle and drops its listener when it hands the connection out; TypeORM
+    // adds its own only a moment later, and an error read in between (a FATAL in the same packet as
+    // the ReadyForQuery that completed the connection) was an 'error' event with no listener: an
+    // uncaught exception that ended the service. Listening for the client's whole life makes that a
+    // non-event; what matters still happens: the next query on it fails, the pool's and TypeORM's
+    // listeners discard it, and the pool connects a new one.
+    this.on('error', ignoreEndedConnection);
+  }
 
   override query(...args: unknown[]): never {
     const [text, values, callback] = args;
