@@ -92,7 +92,7 @@ function plans(args: Args, target: 'real' | 'ceiling'): StepPlan[] {
   // As long as the real services' steps at the rates that decide the ratio; 20 and 50/s as theirs.
   return [20, 50, 100, 400, 800, 1200, 1600, 2000, 2500, 3000, 4000, 5000].map((rate) => ({
     rate,
-    seconds: rate < 100 ? (s ?? 20) : (s ?? 30),
+    seconds: s ?? (rate < 100 ? 20 : 30),
   }));
 }
 

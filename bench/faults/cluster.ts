@@ -67,10 +67,15 @@ export class Cluster {
     }
   }
 
-  async start(s: ServiceName): Promise<BenchProcess> {
+  start(s: ServiceName): Promise<BenchProcess> {
+    return this.whileBusy(s, () => this.startProcess(s));
+  }
+
+  /** Runs the test's own work on a service; meanwhile deadServices() does not count it. */
+  private async whileBusy<T>(s: ServiceName, work: () => Promise<T>): Promise<T> {
     this.busy.add(s);
     try {
-      return await this.startProcess(s);
+      return await work();
     } finally {
       this.busy.delete(s);
     }
@@ -95,9 +100,8 @@ export class Cluster {
   }
 
   /** SIGKILL (no shutdown hooks, in-flight work cut), then start again on the same port. */
-  async killAndRestart(s: ServiceName): Promise<number> {
-    this.busy.add(s);
-    try {
+  killAndRestart(s: ServiceName): Promise<number> {
+    return this.whileBusy(s, async () => {
       const p = this.procs.get(s);
       if (p && p.proc.exitCode === null && p.proc.signalCode === null) {
         const exited = new Promise<void>((r) => p.proc.once('exit', () => r()));
@@ -107,9 +111,7 @@ export class Cluster {
       const t0 = Date.now();
       await this.startProcess(s);
       return Date.now() - t0;
-    } finally {
-      this.busy.delete(s);
-    }
+    });
   }
 
   /** Services that died on their own (not by the fault test). */
