@@ -22,10 +22,16 @@ export function counter(name: string, help: string, labelNames: string[] = []): 
   return m;
 }
 
-export function gauge(name: string, help: string, labelNames: string[] = []): Gauge<string> {
+/** `collect`: sets the gauge's values when it is scraped (a reading of something that has them). */
+export function gauge(
+  name: string,
+  help: string,
+  labelNames: string[] = [],
+  collect?: (this: Gauge<string>) => void,
+): Gauge<string> {
   let m = cache.get(name) as Gauge<string> | undefined;
   if (!m) {
-    m = new Gauge({ name, help, labelNames, registers: [metricsRegistry] });
+    m = new Gauge({ name, help, labelNames, registers: [metricsRegistry], ...(collect ? { collect } : {}) });
     cache.set(name, m);
   }
   return m;

@@ -1,6 +1,7 @@
 export * from './tokens';
 export * from './config';
 export * from './database';
+export * from './pool-metrics';
 export * from './idempotency';
 export * from './rate-limit';
 export * from './http-errors';

@@ -13,6 +13,7 @@ import { EventEnvelope } from '@app/contracts';
 import { bindWork, JsonLogger, WorkContext } from '@app/observability';
 import { PlatformConfig } from './config';
 import { runMigrationsLocked } from './database';
+import { observePool } from './pool-metrics';
 import { KAFKA, KAFKA_PRODUCER, LOGGER, PLATFORM_CONFIG, REDIS } from './tokens';
 
 /**
@@ -134,6 +135,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
 
   async onModuleInit(): Promise<void> {
     if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+    observePool(this.dataSource);
     if (this.config.migrateOnBoot) {
       const ran = await runMigrationsLocked(this.dataSource, this.config.schema);
       if (ran.length) this.log.info(`ran migrations: ${ran.join(', ')}`);

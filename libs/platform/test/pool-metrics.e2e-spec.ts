@@ -1,0 +1,73 @@
+import { DataSource } from 'typeorm';
+import { metricsRegistry } from '@app/observability';
+import { createTestNamespace, TestNamespace } from '@app/testing';
+import { createDataSource, observePool } from '../src';
+
+/** One value of the registry: a gauge's by its labels, or a histogram's `_sum` / `_count`. */
+async function sample(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const part = /_(sum|count)$/.exec(name);
+  const metric = await metricsRegistry.getSingleMetric(part ? name.slice(0, part.index) : name)?.get();
+  const value = metric?.values.find(
+    (v) =>
+      (!part || (v as { metricName?: string }).metricName === name) &&
+      Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+  );
+  if (value === undefined) throw new Error(`no sample of ${name} ${JSON.stringify(labels)}`);
+  return value.value;
+}
+
+/** A full pool shows in /metrics: the waiting request while it waits, and how long it waited. */
+describe('Postgres pool metrics (real Postgres)', () => {
+  let ns: TestNamespace;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    ns = await createTestNamespace({ label: 'poolmetrics' });
+    ds = createDataSource(
+      { databaseUrl: ns.databaseUrl, schema: 'public', service: 'pool-metrics-test' },
+      [],
+      [],
+      1,
+    );
+    await ds.initialize();
+    observePool(ds);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await ns?.cleanup();
+  });
+
+  it('counts open, idle and waiting connections, and times each checkout', async () => {
+    await ds.query('SELECT 1');
+    expect(await sample('db_pool_clients', { state: 'total' })).toBe(1);
+    expect(await sample('db_pool_clients', { state: 'idle' })).toBe(1);
+    expect(await sample('db_pool_clients', { state: 'waiting' })).toBe(0);
+    const countBefore = await sample('db_pool_acquire_seconds_count');
+    const sumBefore = await sample('db_pool_acquire_seconds_sum');
+
+    // The pool's one connection held by a transaction; a second query has to wait for it.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const tx = ds.transaction(async (m) => {
+      await m.query('SELECT 1');
+      await held;
+    });
+    while ((await sample('db_pool_clients', { state: 'idle' })) !== 0)
+      await new Promise((r) => setImmediate(r));
+    const waitStarted = Date.now();
+    const second = ds.query('SELECT 2 AS two');
+    while ((await sample('db_pool_clients', { state: 'waiting' })) !== 1)
+      await new Promise((r) => setImmediate(r));
+    // Let the wait be long enough to tell apart from a free checkout (well under a millisecond).
+    while (Date.now() - waitStarted < 100) await new Promise((r) => setTimeout(r, 10));
+    const waited = (Date.now() - waitStarted) / 1000;
+    release();
+    await tx;
+    expect(await second).toEqual([{ two: 2 }]);
+
+    expect(await sample('db_pool_clients', { state: 'waiting' })).toBe(0);
+    expect(await sample('db_pool_acquire_seconds_count')).toBe(countBefore + 2);
+    expect((await sample('db_pool_acquire_seconds_sum')) - sumBefore).toBeGreaterThanOrEqual(waited * 0.9);
+  });
+});
