@@ -101,19 +101,20 @@ const f = (x: number) => (Number.isFinite(x) ? String(x) : '–');
 /** The p99 target of the issue (report → unit's webhook at 100 cases/s). */
 export const P99_TARGET_MS = 150;
 
-/** Where each pipeline still met the p99 target, climbing its steps (`rateWithinP99`). */
+/** Where each pipeline still met the p99 target (`rateWithinP99`), and where it kept every rate condition. */
 export function latencyTargetLine(real: StepResult[], ceiling: StepResult[]): string {
-  const within = (steps: StepResult[]) => {
+  const within = (steps: StepResult[], limitMs: number) => {
     if (!steps.length) return 'not run';
     const rate = rateWithinP99(
       steps.map((r) => ({ offered: r.offered, rateKept: r.rateKept, p99Ms: r.latency.e2e.p99 })),
-      P99_TARGET_MS,
+      limitMs,
     );
-    return rate > 0 ? `up to ${rate} cases/s` : `not met at its lowest step (${steps[0].offered}/s)`;
+    return rate > 0 ? `up to ${rate} cases/s` : `not at its lowest step (${steps[0].offered}/s)`;
   };
   return (
-    `**p99 ≤ ${P99_TARGET_MS} ms** (report → unit's webhook, the target at 100 cases/s) held: real services ${within(real)}; ` +
-    `ceiling ${within(ceiling)}.`
+    `**p99 ≤ ${P99_TARGET_MS} ms** (report → unit's webhook, the target at 100 cases/s) held: real services ${within(real, P99_TARGET_MS)}; ` +
+    `ceiling ${within(ceiling, P99_TARGET_MS)}. Rate kept with the units' side keeping pace (webhooks, drain, partner ` +
+    `accept/resolve ≥ 90 %), at any p99: real services ${within(real, Infinity)}; ceiling ${within(ceiling, Infinity)}.`
   );
 }
 
@@ -121,7 +122,7 @@ export function stepTable(rows: StepResult[]): string {
   if (!rows.length) return '_not run_\n';
   const procNames = [...new Set(rows.flatMap((r) => Object.keys(r.procs)))];
   const head =
-    '| offered/s | achieved/s | sent | 201 | incomplete | 201 p50/p99 | →routed p50/p99 | →assigned p50/p99 | →webhook p50/p99 | **e2e p50/p95/p99 (ms)** | max lag | ' +
+    '| offered/s | achieved/s | partner tasks/s (backlog) | sent | 201 | incomplete | 201 p50/p99 | →routed p50/p99 | →assigned p50/p99 | →webhook p50/p99 | **e2e p50/p95/p99 (ms)** | max lag | ' +
     procNames
       .map((p) => (p === 'machine' ? 'machine CPU% (all processes, 200 = 2 cores)' : `${p} CPU%/RSS MB`))
       .join(' | ') +
@@ -131,7 +132,7 @@ export function stepTable(rows: StepResult[]): string {
     const l = r.latency;
     const pp = (p: { p50: number; p99: number }) => `${f(p.p50)} / ${f(p.p99)}`;
     return (
-      `| ${r.offered} | ${r.achieved} | ${r.sent} | ${r.accepted} | ${r.incomplete} | ${pp(l.intake)} | ${pp(l.routed)} | ${pp(l.assigned)} | ${pp(l.webhook)} | ` +
+      `| ${r.offered} | ${r.achieved} | ${r.partnerRate} (${r.partnerBacklog}) | ${r.sent} | ${r.accepted} | ${r.incomplete} | ${pp(l.intake)} | ${pp(l.routed)} | ${pp(l.assigned)} | ${pp(l.webhook)} | ` +
       `**${f(l.e2e.p50)} / ${f(l.e2e.p95)} / ${f(l.e2e.p99)}** | ${r.maxLag} | ` +
       procNames
         .map((p) =>

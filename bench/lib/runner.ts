@@ -32,6 +32,13 @@ export interface StepResult {
   worstLagGroup?: string;
   procs: Record<string, { cpuPct: number; peakRssMb: number; hwmMb: number }>;
   partnerErrors: number;
+  /**
+   * Tasks the partner simulator accepted and resolved per second in the step's window: each
+   * case.assigned webhook owes one (two partner API requests and the lifecycle events they publish).
+   */
+  partnerRate: number;
+  /** Tasks notified but not yet accepted and resolved when the step's window ended. */
+  partnerBacklog: number;
   ok: boolean;
   why?: string;
   /** Delivered what it owed and drained (a p99 over the limit alone does not end the steps). */
@@ -52,6 +59,8 @@ export class TargetRun {
   private partnerActive = 0;
   partnerErrors = 0;
   partnerDone = 0;
+  /** When each task's resolve was answered (the partner rate of a step's window). */
+  private readonly partnerDoneAt: number[] = [];
   private index = 0;
   readonly results: StepResult[] = [];
 
@@ -98,7 +107,10 @@ export class TargetRun {
       this.partnerActive++;
       this.target
         .partnerAct(a)
-        .then(() => this.partnerDone++)
+        .then(() => {
+          this.partnerDone++;
+          this.partnerDoneAt.push(Date.now());
+        })
         .catch(() => this.partnerErrors++)
         .finally(() => {
           this.partnerActive--;
@@ -182,6 +194,7 @@ export class TargetRun {
     );
     this.index += lr.sent;
     const windowEnd = Date.now();
+    const partnerBacklog = this.partnerQueue.length + this.partnerActive;
     const drainStart = Date.now();
     while (Date.now() - drainStart < drainTimeoutMs && this.tracker.outstanding(stepNo) > 0) await sleep(100);
     const drainMs = Date.now() - drainStart;
@@ -190,6 +203,8 @@ export class TargetRun {
     const skip = Math.min(2000, (plan.seconds * 1000) / 5);
     const from = lr.startedAt + skip;
     const achieved = (this.tracker.notifiedBetween(from, windowEnd) / (windowEnd - from)) * 1000;
+    const partnerRate =
+      (this.partnerDoneAt.filter((t) => t >= from && t < windowEnd).length / (windowEnd - from)) * 1000;
     const latency = stageLatencies(cases);
     const lag = this.lag!.maxIn(lr.startedAt, Date.now());
     await this.lag!.sample();
@@ -201,7 +216,10 @@ export class TargetRun {
     ).length;
     // Cases routed to manual triage never reach a unit: they are not owed a webhook.
     const owedRate = plan.rate * (cases.length ? (cases.length - triaged) / cases.length : 1);
-    let verdict = keptUp(owedRate, achieved, latency.e2e.p99, incomplete === 0);
+    let verdict = keptUp(owedRate, achieved, latency.e2e.p99, incomplete === 0, {
+      rate: partnerRate,
+      backlog: partnerBacklog,
+    });
     // Refusals end the steps like a rate not kept; a rate not kept stays the reason given.
     if (failed > 0.01 * lr.sent)
       verdict = {
@@ -226,6 +244,8 @@ export class TargetRun {
       worstLagGroup: lag.worstGroup,
       procs,
       partnerErrors: this.partnerErrors,
+      partnerRate: Math.round(partnerRate * 10) / 10,
+      partnerBacklog,
       ok: verdict.ok,
       why: verdict.why,
       rateKept: verdict.rateKept,
@@ -233,7 +253,7 @@ export class TargetRun {
     this.results.push(r);
     this.log(
       `${this.target.name} ${plan.rate}/s × ${plan.seconds}s: achieved ${r.achieved}/s, e2e p50 ${latency.e2e.p50} p99 ${latency.e2e.p99} ms, ` +
-        `incomplete ${incomplete}, lag ${lag.total}${verdict.ok ? '' : ` — saturated: ${verdict.why}`}`,
+        `incomplete ${incomplete}, lag ${lag.total}, partner ${r.partnerRate}/s (backlog ${partnerBacklog})${verdict.ok ? '' : ` — saturated: ${verdict.why}`}`,
     );
     return r;
   }

@@ -34,6 +34,21 @@ describe('bench statistics', () => {
     expect(keptUp(100, 99, 200, false).rateKept).toBe(false);
   });
 
+  it("calls a step not sustained when the units' side falls behind the webhooks", () => {
+    expect(keptUp(100, 98, 3600, true, { rate: 40, backlog: 1825 })).toEqual({
+      ok: false,
+      why: 'partner work 40/s < 90 % of tasks notified 98/s (1825 left)',
+      rateKept: false,
+    });
+    // Support units' tasks make the partner rate a little higher than the cases notified.
+    expect(keptUp(50, 50.8, 1100, true, { rate: 53.6, backlog: 6 })).toEqual({
+      ok: true,
+      rateKept: true,
+    });
+    expect(keptUp(50, 50, 1100, true, { rate: 45, backlog: 20 }).ok).toBe(true);
+    expect(keptUp(50, 50, 1100, true, { rate: 44.9, backlog: 20 }).rateKept).toBe(false);
+  });
+
   it('finds the highest rate that met a p99 target, climbing until the first step that did not', () => {
     const step = (offered: number, p99Ms: number, rateKept = true) => ({ offered, p99Ms, rateKept });
     expect(rateWithinP99([step(20, 90), step(50, 140), step(100, 3900)], 150)).toBe(50);
@@ -45,5 +60,7 @@ describe('bench statistics', () => {
     expect(rateWithinP99([step(20, 200)], 150)).toBe(0);
     expect(rateWithinP99([step(20, Number.NaN)], 150)).toBe(0);
     expect(rateWithinP99([], 150)).toBe(0);
+    // With no latency limit: the highest rate kept, at any p99.
+    expect(rateWithinP99([step(20, 90), step(50, 1100), step(100, 3600, false)], Infinity)).toBe(50);
   });
 });

@@ -66,13 +66,17 @@ export function stageLatencies(cases: CaseTimes[]): StageLatencies {
 
 /**
  * Did a step keep up? Completions in the window must reach 90 % of the offered rate, the
- * backlog left at the end must drain, and p99 must not explode.
+ * backlog left at the end must drain, the units' side must keep pace (the partner simulator
+ * accepting and resolving at least 90 % of the tasks notified per second: a step that only keeps
+ * its webhooks going by leaving the accept and resolve requests, and the events they publish,
+ * for later is not sustained), and p99 must not explode.
  */
 export function keptUp(
   offered: number,
   achieved: number,
   p99Ms: number,
   drained: boolean,
+  partner?: { rate: number; backlog: number },
   p99LimitMs = 5000,
 ): { ok: boolean; why?: string; rateKept: boolean } {
   if (achieved < 0.9 * offered)
@@ -82,6 +86,12 @@ export function keptUp(
       rateKept: false,
     };
   if (!drained) return { ok: false, why: 'backlog did not drain after the step', rateKept: false };
+  if (partner && partner.rate < 0.9 * achieved)
+    return {
+      ok: false,
+      why: `partner work ${partner.rate.toFixed(0)}/s < 90 % of tasks notified ${achieved.toFixed(0)}/s (${partner.backlog} left)`,
+      rateKept: false,
+    };
   if (!(p99Ms <= p99LimitMs)) return { ok: false, why: `p99 ${p99Ms} ms > ${p99LimitMs} ms`, rateKept: true };
   return { ok: true, rateKept: true };
 }
