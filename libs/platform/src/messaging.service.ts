@@ -8,6 +8,7 @@ import {
 import type { Kafka, Producer } from 'kafkajs';
 import type Redis from 'ioredis';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { ConsumerSpec, EventConsumerRunner, NewEvent, OutboxRelay, OutboxWriter } from '@app/messaging';
 import { EventEnvelope } from '@app/contracts';
 import { bindWork, JsonLogger, WorkContext } from '@app/observability';
@@ -32,6 +33,8 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
   private readonly wakeChannel: string;
   private wakeSubscriber?: Redis;
   private wakePending?: NodeJS.Timeout;
+  /** The consumers' own pool (see `consumerDataSource`); undefined when they share the main one. */
+  private consumerPool?: DataSource;
 
   constructor(
     @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
@@ -135,7 +138,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
 
   async onModuleInit(): Promise<void> {
     if (!this.dataSource.isInitialized) await this.dataSource.initialize();
-    observePool(this.dataSource);
+    observePool(this.dataSource, 'main');
     if (this.config.migrateOnBoot) {
       const ran = await runMigrationsLocked(this.dataSource, this.config.schema);
       if (ran.length) this.log.info(`ran migrations: ${ran.join(', ')}`);
@@ -158,14 +161,38 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
       );
   }
 
+  /**
+   * The consumers' transactions run on a pool of their own (`CONSUMER_DB_POOL_SIZE`, default 16;
+   * 0 shares the main pool): a bulkhead. HTTP requests and timers use the main pool
+   * (`DB_POOL_SIZE`), so a burst of partner or dispatcher requests cannot take the connections
+   * the case pipeline needs, nor the pipeline's long batch transactions those of the API. Shows
+   * as `<service>:consumers` in pg_stat_activity and `pool="consumers"` in /metrics.
+   */
+  private async consumerDataSource(): Promise<DataSource> {
+    const size = Number(process.env.CONSUMER_DB_POOL_SIZE ?? '16');
+    if (!(size > 0)) return this.dataSource;
+    const options = this.dataSource.options as PostgresConnectionOptions;
+    const pool = new DataSource({
+      ...options,
+      applicationName: `${this.config.service}:consumers`,
+      migrationsRun: false,
+      extra: { ...(options.extra as object), max: size },
+    });
+    await pool.initialize();
+    observePool(pool, 'consumers');
+    this.consumerPool = pool;
+    return pool;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    const dataSource = this.specs.length ? await this.consumerDataSource() : this.dataSource;
     for (const spec of this.specs) {
       const runner = new EventConsumerRunner(
         this.kafka,
         this.config.kafka,
         this.config.service,
         this.config.schema,
-        this.dataSource,
+        dataSource,
         this.producer,
         spec,
         this.log,
@@ -177,6 +204,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.runners.map((r) => r.stop()));
+    if (this.consumerPool?.isInitialized) await this.consumerPool.destroy().catch(() => undefined);
     await this.relay.stop().catch(() => undefined);
     if (this.wakePending) clearTimeout(this.wakePending);
     this.wakeSubscriber?.disconnect();

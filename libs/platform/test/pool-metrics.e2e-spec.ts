@@ -30,7 +30,7 @@ describe('Postgres pool metrics (real Postgres)', () => {
       1,
     );
     await ds.initialize();
-    observePool(ds);
+    observePool(ds, 'main');
   });
 
   afterAll(async () => {
@@ -40,11 +40,11 @@ describe('Postgres pool metrics (real Postgres)', () => {
 
   it('counts open, idle and waiting connections, and times each checkout', async () => {
     await ds.query('SELECT 1');
-    expect(await sample('db_pool_clients', { state: 'total' })).toBe(1);
-    expect(await sample('db_pool_clients', { state: 'idle' })).toBe(1);
-    expect(await sample('db_pool_clients', { state: 'waiting' })).toBe(0);
-    const countBefore = await sample('db_pool_acquire_seconds_count');
-    const sumBefore = await sample('db_pool_acquire_seconds_sum');
+    expect(await sample('db_pool_clients', { pool: 'main', state: 'total' })).toBe(1);
+    expect(await sample('db_pool_clients', { pool: 'main', state: 'idle' })).toBe(1);
+    expect(await sample('db_pool_clients', { pool: 'main', state: 'waiting' })).toBe(0);
+    const countBefore = await sample('db_pool_acquire_seconds_count', { pool: 'main' });
+    const sumBefore = await sample('db_pool_acquire_seconds_sum', { pool: 'main' });
 
     // The pool's one connection held by a transaction; a second query has to wait for it.
     let release!: () => void;
@@ -53,11 +53,11 @@ describe('Postgres pool metrics (real Postgres)', () => {
       await m.query('SELECT 1');
       await held;
     });
-    while ((await sample('db_pool_clients', { state: 'idle' })) !== 0)
+    while ((await sample('db_pool_clients', { pool: 'main', state: 'idle' })) !== 0)
       await new Promise((r) => setImmediate(r));
     const waitStarted = Date.now();
     const second = ds.query('SELECT 2 AS two');
-    while ((await sample('db_pool_clients', { state: 'waiting' })) !== 1)
+    while ((await sample('db_pool_clients', { pool: 'main', state: 'waiting' })) !== 1)
       await new Promise((r) => setImmediate(r));
     // Let the wait be long enough to tell apart from a free checkout (well under a millisecond).
     while (Date.now() - waitStarted < 100) await new Promise((r) => setTimeout(r, 10));
@@ -66,8 +66,10 @@ describe('Postgres pool metrics (real Postgres)', () => {
     await tx;
     expect(await second).toEqual([{ two: 2 }]);
 
-    expect(await sample('db_pool_clients', { state: 'waiting' })).toBe(0);
-    expect(await sample('db_pool_acquire_seconds_count')).toBe(countBefore + 2);
-    expect((await sample('db_pool_acquire_seconds_sum')) - sumBefore).toBeGreaterThanOrEqual(waited * 0.9);
+    expect(await sample('db_pool_clients', { pool: 'main', state: 'waiting' })).toBe(0);
+    expect(await sample('db_pool_acquire_seconds_count', { pool: 'main' })).toBe(countBefore + 2);
+    expect(
+      (await sample('db_pool_acquire_seconds_sum', { pool: 'main' })) - sumBefore,
+    ).toBeGreaterThanOrEqual(waited * 0.9);
   });
 });
