@@ -9,7 +9,7 @@ export function createDataSource(
   config: Pick<PlatformConfig, 'databaseUrl' | 'schema' | 'service'>,
   entities: MixedList<Ctor | EntitySchema>,
   migrations: Ctor[],
-  poolSize = Number(process.env.DB_POOL_SIZE ?? '20'),
+  poolSize = Number(process.env.DB_POOL_SIZE ?? '8'),
 ): DataSource {
   return new DataSource({
     type: 'postgres',

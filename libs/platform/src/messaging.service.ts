@@ -162,14 +162,17 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   /**
-   * The consumers' transactions run on a pool of their own (`CONSUMER_DB_POOL_SIZE`, default 16;
+   * The consumers' transactions run on a pool of their own (`CONSUMER_DB_POOL_SIZE`, default 12;
    * 0 shares the main pool): a bulkhead. HTTP requests and timers use the main pool
-   * (`DB_POOL_SIZE`), so a burst of partner or dispatcher requests cannot take the connections
-   * the case pipeline needs, nor the pipeline's long batch transactions those of the API. Shows
-   * as `<service>:consumers` in pg_stat_activity and `pool="consumers"` in /metrics.
+   * (`DB_POOL_SIZE`, default 8), so a burst of partner or dispatcher requests cannot take the
+   * connections the case pipeline needs, nor the pipeline's long batch transactions those of the
+   * API. The two add up to the 20 one shared pool had: on one busy JavaScript thread more
+   * connections only interleave more work (20 + 16 doubled e2e latency at 100 cases/s;
+   * BENCHMARKS.md, session 11). Shows as `<service>:consumers` in pg_stat_activity and
+   * `pool="consumers"` in /metrics.
    */
   private async consumerDataSource(): Promise<DataSource> {
-    const size = Number(process.env.CONSUMER_DB_POOL_SIZE ?? '16');
+    const size = Number(process.env.CONSUMER_DB_POOL_SIZE ?? '12');
     if (!(size > 0)) return this.dataSource;
     const options = this.dataSource.options as PostgresConnectionOptions;
     const pool = new DataSource({
