@@ -84,7 +84,11 @@ export class TargetRun {
     }
     this.watch = new KafkaWatch(this.kafka, `${this.target.groupPrefix}bench-watch-${Date.now()}`, handlers);
     await this.watch.start();
-    this.lag = new LagSampler(this.kafka, this.target.groupPrefix, (g) => g.includes('bench-watch'));
+    this.lag = new LagSampler(
+      this.kafka,
+      this.target.groupPrefix,
+      (g) => g.includes('bench-watch') || (this.target.foreignGroup?.(g) ?? false),
+    );
     this.lag.start();
     const pids = new Map(extraPids);
     for (const p of this.target.processes) if (p.proc.pid) pids.set(p.name, p.proc.pid);

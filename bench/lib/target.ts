@@ -10,6 +10,8 @@ export interface Target {
   processes: BenchProcess[];
   /** Kafka group id prefix of this target's consumers (for lag). */
   groupPrefix: string;
+  /** Groups under that prefix that are not this target's (another target's, run before it). */
+  foreignGroup?: (groupId: string) => boolean;
   /** Topic (full name) → what a message on it means for the case tracker. */
   stageTopics: Record<string, 'routed' | 'assigned' | 'triaged'>;
   /** The case id and event type a webhook arrival carries (undefined: not a task notification). */

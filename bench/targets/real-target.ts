@@ -185,6 +185,8 @@ export async function startReal(
     reportUrl: `${url('intake')}/v1/reports`,
     processes,
     groupPrefix: p,
+    // The ceiling's groups share the namespace's prefix; whatever they left unread is not ours.
+    foreignGroup: (g) => g.startsWith(`${p}ceiling.`),
     stageTopics: {
       [`${p}case.routed.v1`]: 'routed',
       [`${p}case.triage-required.v1`]: 'triaged',
