@@ -7,17 +7,10 @@
  */
 import { Client } from 'pg';
 import { waitFor } from '@app/testing';
-import { DispatchHarness, makeReport, TestUnit } from './support/dispatch-harness';
+import { DispatchHarness, makeReport, metricValue, TestUnit } from './support/dispatch-harness';
 
-async function mainPool(url: string, state: 'total' | 'waiting'): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find(
-      (l) => l.startsWith('db_pool_clients{') && l.includes('pool="main"') && l.includes(`state="${state}"`),
-    );
-  return line ? Number(line.trim().split(/\s+/).pop()) : Number.NaN;
-}
+const mainPool = (url: string, state: 'total' | 'waiting') =>
+  metricValue(url, 'db_pool_clients', { pool: 'main', state });
 
 describe('a full main pool does not stop the case pipeline (real Postgres and Kafka)', () => {
   let h: DispatchHarness;

@@ -4,7 +4,7 @@
  * fires exactly once, on time, and the replicas' own counters add up to exactly that.
  */
 import { ServiceProcess, spawnService } from '@app/testing';
-import { DispatchHarness, makeReport, TestUnit } from './support/dispatch-harness';
+import { DispatchHarness, makeReport, metricValue as metric, TestUnit } from './support/dispatch-harness';
 import {
   assertFiredOnceOnTime,
   expectedFirings,
@@ -12,14 +12,6 @@ import {
   settled,
   slaEvents,
 } from './support/sla-fixtures';
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).pop()), 0);
-}
 
 describe('SLA timers with two dispatch replicas', () => {
   let h: DispatchHarness;

@@ -126,6 +126,20 @@ export function makeReport(overrides: Partial<ReportSnapshot> = {}): ReportSnaps
   };
 }
 
+/** A metric scraped from a service's /metrics: the sum of its samples that carry `labels`. */
+export async function metricValue(
+  url: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .filter((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
+    .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).pop()), 0);
+}
+
 export class DispatchHarness {
   lifecycle!: TopicReader<CaseLifecyclePayload>;
   returned!: TopicReader<CaseReturnedPayload>;
