@@ -4,7 +4,7 @@ import { NotFoundError, Priority, ReportSnapshot, TaskRole, TaskStatus, UnitType
 import { allowedCommands, allowedTaskCommands, CaseState, slaView, SlaView } from '../domain';
 import { S } from '../dispatch.config';
 import { decodeCaseState, decodeSlaState } from './case-codec';
-import type { TaskRow as TaskTableRow } from './case.repository';
+import type { TaskRow as TaskTableRow, WriteReadBack } from './case.repository';
 import { taskSummaryFor, TimelineAudience } from './lifecycle.mapper';
 
 type Db = EntityManager | DataSource;
@@ -156,16 +156,14 @@ export class CaseViews {
   ): Promise<Record<string, unknown>> {
     // One round trip: the task, its case and clock, and the unit's view of the timeline.
     const [t] = (await db.query(
-      `SELECT t.*, s.sla, c.reference, c.status AS case_status, c.priority, c.category_code, c.report, c.state,
+      `SELECT t.*, s.sla, c.status AS case_status, c.priority, c.category_code, c.report, c.state,
               (SELECT COALESCE(json_agg(json_build_object(${TIMELINE_JSON}) ORDER BY tl.id), '[]'::json)
                  FROM ${S}.timeline tl
-                WHERE tl.case_id = t.case_id AND 'partner' = ANY(tl.visibility)
-                  AND (tl.unit_id IS NULL OR tl.unit_id = $2)) AS timeline_rows
+                WHERE tl.case_id = t.case_id AND ${PARTNER_SEES('tl', '$2')}) AS timeline_rows
          FROM ${S}.tasks t JOIN ${S}.cases c ON c.case_id = t.case_id LEFT JOIN ${S}.task_sla s ON s.task_id = t.task_id
         WHERE t.task_id = $1 AND t.unit_id = $2`,
       [taskId, unit.unitId],
     )) as (TaskRow & {
-      reference: string;
       case_status: string;
       priority: Priority;
       category_code: string | null;
@@ -174,29 +172,59 @@ export class CaseViews {
       timeline_rows: TimelineRow[];
     })[];
     if (!t) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
-    const state = decodeCaseState(t.state);
-    const timeline = t.timeline_rows.map((r) => timelineEntryView(r, 'partner'));
-    const pending = state.pendingExtension?.taskId === taskId ? state.pendingExtension : undefined;
-    return {
-      ...taskRowView(t),
-      case: {
-        status: t.case_status,
-        ...taskSummaryFor(t.report, unit.unitType, t.priority, t.category_code ?? undefined),
-        media: t.report.media,
-        reportedAt: t.report.reportedAt,
-      },
-      allowedActions: allowedTaskCommands(state, taskId).filter((c) => c !== 'release_support'),
-      ...(pending
-        ? {
-            pendingExtension: {
-              requestedDueAt: pending.requestedDueAt.toISOString(),
-              reason: pending.reason,
-              requestedAt: pending.requestedAt.toISOString(),
-            },
-          }
-        : {}),
-      timeline,
+    return partnerTaskView(unit, taskId, {
+      task: t,
+      caseStatus: t.case_status,
+      priority: t.priority,
+      categoryCode: t.category_code ?? undefined,
+      report: t.report,
+      state: decodeCaseState(t.state),
+      timeline: t.timeline_rows,
+    });
+  }
+
+  /**
+   * The unit's view of its task as a transition leaves it, read by the transition's own statement
+   * (CaseWorkflow.apply's `readBack`): the task row and clock as written, the timeline with the
+   * new entries. Pass the statement's answer and state to `partnerTaskAfter`.
+   */
+  partnerTaskReadBack(unit: { unitId: string }, taskId: string, caseId: string): WriteReadBack {
+    return (offset) => {
+      const [task, unitId, kase] = [`$${offset + 1}::uuid`, `$${offset + 2}::text`, `$${offset + 3}::uuid`];
+      const cols = TIMELINE_COLUMNS;
+      return {
+        sql: `SELECT
+          COALESCE((SELECT to_jsonb(x) FROM changed_tasks x WHERE x.task_id = ${task}),
+                   (SELECT to_jsonb(t) FROM ${S}.tasks t WHERE t.task_id = ${task} AND t.unit_id = ${unitId})) AS task,
+          COALESCE((SELECT x.sla FROM changed_slas x WHERE x.task_id = ${task}),
+                   (SELECT s.sla FROM ${S}.task_sla s WHERE s.task_id = ${task})) AS sla,
+          (SELECT COALESCE(json_agg(json_build_object(${TIMELINE_JSON}) ORDER BY tl.id), '[]'::json)
+             FROM (SELECT ${cols} FROM ${S}.timeline tl WHERE tl.case_id = ${kase} AND ${PARTNER_SEES('tl', unitId)}
+                   UNION ALL
+                   SELECT ${cols} FROM timeline tl WHERE ${PARTNER_SEES('tl', unitId)}) tl) AS timeline_rows`,
+        params: [taskId, unit.unitId, caseId],
+      };
     };
+  }
+
+  /** The view from `partnerTaskReadBack`'s answer; the case as the transition left it. */
+  partnerTaskAfter(
+    unit: { unitId: string; unitType: UnitType },
+    taskId: string,
+    answer: Record<string, unknown> | undefined,
+    after: { state: CaseState; report: ReportSnapshot },
+  ): Record<string, unknown> | undefined {
+    const task = answer?.task as TaskTableRow | null | undefined;
+    if (!task || task.unit_id !== unit.unitId) return undefined;
+    return partnerTaskView(unit, taskId, {
+      task: { ...task, ...(answer?.sla ? { sla: answer.sla } : {}) },
+      caseStatus: after.state.status,
+      priority: after.state.priority,
+      categoryCode: after.state.categoryCode,
+      report: after.report,
+      state: after.state,
+      timeline: answer?.timeline_rows as TimelineRow[],
+    });
   }
 
   async partnerTaskList(
@@ -285,6 +313,50 @@ interface TimelineRow {
 const TIMELINE_JSON = `'id', tl.id, 'at', tl.at, 'actor_kind', tl.actor_kind, 'actor_id', tl.actor_id,
   'event_type', tl.event_type, 'visibility', tl.visibility, 'task_id', tl.task_id, 'unit_id', tl.unit_id,
   'note', tl.note, 'resident_note', tl.resident_note, 'data', tl.data`;
+const TIMELINE_COLUMNS =
+  'id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, resident_note, data';
+
+/** The timeline entries a partner unit sees: partner-visible, and not about another unit. */
+const PARTNER_SEES = (alias: string, unitParam: string) =>
+  `'partner' = ANY(${alias}.visibility) AND (${alias}.unit_id IS NULL OR ${alias}.unit_id = ${unitParam})`;
+
+/** A unit's view of its own task, from the rows it is made of. Confidentiality applied. */
+function partnerTaskView(
+  unit: { unitId: string; unitType: UnitType },
+  taskId: string,
+  src: {
+    task: TaskRow;
+    caseStatus: string;
+    priority: Priority;
+    categoryCode: string | undefined;
+    report: ReportSnapshot;
+    state: CaseState;
+    timeline: TimelineRow[];
+  },
+): Record<string, unknown> {
+  const { state, report } = src;
+  const pending = state.pendingExtension?.taskId === taskId ? state.pendingExtension : undefined;
+  return {
+    ...taskRowView(src.task),
+    case: {
+      status: src.caseStatus,
+      ...taskSummaryFor(report, unit.unitType, src.priority, src.categoryCode),
+      media: report.media,
+      reportedAt: report.reportedAt,
+    },
+    allowedActions: allowedTaskCommands(state, taskId).filter((c) => c !== 'release_support'),
+    ...(pending
+      ? {
+          pendingExtension: {
+            requestedDueAt: pending.requestedDueAt.toISOString(),
+            reason: pending.reason,
+            requestedAt: pending.requestedAt.toISOString(),
+          },
+        }
+      : {}),
+    timeline: src.timeline.map((r) => timelineEntryView(r, 'partner')),
+  };
+}
 
 function timelineEntryView(r: TimelineRow, audience: TimelineAudience): TimelineEntryView {
   return {

@@ -29,6 +29,7 @@ import {
   LoadedCase,
   SlaRowWrite,
   TimelineRowWrite,
+  WriteReadBack,
 } from './case.repository';
 import { DEFAULT_SLA_POLICY } from './default-sla-policy';
 import { casesAssigned, casesClosed, tasksReturned } from './dispatch.metrics';
@@ -40,11 +41,15 @@ export interface ApplyOptions {
   slaPolicy?: SlaPolicyDto;
   routingAttempt?: number;
   triageReason?: string;
+  /** A final SELECT for the transition's statement (CaseRepository.write); its row is `answer`. */
+  readBack?: WriteReadBack;
 }
 
 export interface ApplyResult {
   state: CaseState;
   events: CaseDomainEvent[];
+  /** The row of `options.readBack`. */
+  answer?: Record<string, unknown>;
 }
 
 const OPEN = new Set(['assigned', 'accepted', 'in_progress']);
@@ -84,7 +89,7 @@ export class CaseWorkflow {
     const inline = outbox
       ? this.events.inlineProjection(published, outbox.envelopes, CASE_WRITE_PARAMS + outbox.params.length)
       : undefined;
-    await this.cases.write(
+    const answer = await this.cases.write(
       manager,
       loaded,
       state,
@@ -98,6 +103,7 @@ export class CaseWorkflow {
       parts,
       outbox,
       inline,
+      options.readBack,
     );
     for (const sla of parts.newSlas.concat(parts.changedSlas)) {
       if (sla.next_timer_at) this.slaWake?.timerAt(sla.next_timer_at);
@@ -105,7 +111,7 @@ export class CaseWorkflow {
     if (inline) this.events.projectedInline();
     else if (outbox) await this.events.project(manager, published, outbox.envelopes);
     this.count(events);
-    return { state, events };
+    return { state, events, ...(answer ? { answer } : {}) };
   }
 
   /** A timeline entry that is not a state change (co-report, merge received, ...). */
@@ -140,15 +146,18 @@ export class CaseWorkflow {
 
   // ---------------------------------------------------------------- tasks and SLA clocks
 
-  /** The clocks of the tasks the case keeps (read after the case lock, so never stale). */
+  /**
+   * The clocks of the tasks the case keeps: those the lock statement read (locked, so current),
+   * the others read now (after the case lock, so never stale).
+   */
   private async loadSlas(
     manager: EntityManager,
     loaded: LoadedCase,
     next: CaseState,
   ): Promise<Map<string, SlaState>> {
-    const known = new Set(loaded.state.tasks.map((t) => t.taskId));
-    const ids = next.tasks.filter((t) => known.has(t.taskId)).map((t) => t.taskId);
+    const { read, missing: ids } = clocksOf(loaded, next);
     const slas = new Map<string, SlaState>();
+    for (const [taskId, clock] of read) slas.set(taskId, decodeSlaState(clock));
     if (!ids.length) return slas;
     const rows = (await manager.query(
       `SELECT task_id, sla FROM ${S}.task_sla WHERE task_id = ANY($1::uuid[])`,
@@ -310,6 +319,26 @@ export class CaseWorkflow {
       if (e.type === 'case.returned') tasksReturned.inc({ role: e.taskRole ?? 'lead' });
     }
   }
+}
+
+/**
+ * The clocks a transition needs (those of the tasks the case already had), split into those the
+ * lock statement brought (`LoadedCase.clocks`) and the task ids still to read.
+ */
+export function clocksOf(
+  loaded: Pick<LoadedCase, 'state' | 'clocks'>,
+  next: Pick<CaseState, 'tasks'>,
+): { read: Map<string, unknown>; missing: string[] } {
+  const known = new Set(loaded.state.tasks.map((t) => t.taskId));
+  const read = new Map<string, unknown>();
+  const missing: string[] = [];
+  for (const t of next.tasks) {
+    if (!known.has(t.taskId)) continue;
+    const clock = loaded.clocks?.get(t.taskId);
+    if (clock !== undefined) read.set(t.taskId, clock);
+    else missing.push(t.taskId);
+  }
+  return { read, missing };
 }
 
 function slaRow(caseId: string, taskId: string, sla: SlaState, now: Date): SlaRowWrite {

@@ -24,6 +24,11 @@ export interface LoadedCase {
   routingAttempt: number;
   autoCloseAt?: Date;
   createdAt: Date;
+  /**
+   * The SLA clocks (task id → stored clock) read by the statement that took the lock, when the
+   * loader read them; a task of `state` missing here is read again by the workflow.
+   */
+  clocks?: Map<string, unknown>;
 }
 
 interface CaseRow {
@@ -136,6 +141,7 @@ const WRITE_SQL = `WITH case_row AS (
     FROM jsonb_to_recordset($14::jsonb) AS x(task_id uuid, status text, accepted_at timestamptz, ended_at timestamptz,
       updated_at timestamptz, status_changed boolean, accept_by timestamptz, resolve_by timestamptz)
     WHERE t.task_id = ANY(${keysOf(14)}) AND t.task_id = x.task_id
+    RETURNING t.*
   ), new_slas AS (
     INSERT INTO ${S}.task_sla (task_id, case_id, policy_id, sla, accept_by, accept_warn_at, resolve_by, resolve_warn_at,
       next_timer_at, next_timer, updated_at)
@@ -148,6 +154,7 @@ const WRITE_SQL = `WITH case_row AS (
       next_timer_at = x.next_timer_at, next_timer = x.next_timer, updated_at = x.updated_at
     FROM jsonb_to_recordset($16::jsonb) AS x(${SLA_COLS})
     WHERE s.task_id = ANY(${keysOf(16)}) AND s.task_id = x.task_id
+    RETURNING s.task_id, s.sla
   ), settled AS (
     UPDATE ${S}.sla_breaches b SET resolved_at = x.at, resolution = x.how
     FROM jsonb_to_recordset($17::jsonb) AS x(task_id uuid, deadline text, how text, at timestamptz)
@@ -158,7 +165,17 @@ const WRITE_SQL = `WITH case_row AS (
     SELECT case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, resident_note, data
     FROM jsonb_to_recordset($18::jsonb) AS x(case_id uuid, at timestamptz, actor_kind text, actor_id text,
       event_type text, visibility text[], task_id uuid, unit_id text, note text, resident_note text, data jsonb)
+    RETURNING *
   )`;
+
+/**
+ * The final SELECT of a transition's statement, in place of `SELECT 1`, so that the caller gets its
+ * answer without another round trip. It runs on the statement's snapshot, taken after the case
+ * lock: the rows the statement changes are read from its CTEs' RETURNING (`changed_tasks`: the
+ * task rows, `changed_slas`: task_id and sla, `timeline`: the new entries), the rest from the
+ * tables as they were. `offset`: the parameters before its own.
+ */
+export type WriteReadBack = (offset: number) => { sql: string; params: unknown[] };
 
 /** Parameters of createOrLock's INSERT before its inline CTEs' ($1-$12). */
 export const CREATE_PARAMS = 12;
@@ -168,6 +185,7 @@ export const CASE_WRITE_PARAMS = 18;
 
 const CASE_COLUMNS =
   'case_id, reference, state, report, sla_policy, routing_attempt, auto_close_at, created_at';
+const CASE_COLUMNS_OF_C = CASE_COLUMNS.replace(/(\w+)/g, 'c.$1');
 
 @Injectable()
 export class CaseRepository {
@@ -180,14 +198,37 @@ export class CaseRepository {
     return row ? this.toLoaded(row) : undefined;
   }
 
-  /** Locks the case of a unit's own task (one round trip); undefined when the task is not the unit's. */
+  /**
+   * Locks the case of a unit's own task and reads its tasks' SLA clocks in the same round trip;
+   * undefined when the task is not the unit's.
+   *
+   * The clocks are locked too (`FOR NO KEY UPDATE OF s`), and that is what makes reading them here
+   * safe: under READ COMMITTED a statement reads other rows from the snapshot it took before it
+   * waited for a lock, so a clock that the transaction holding the case changed would be read as it
+   * was. A locked row is the exception: Postgres follows it to its newest committed version and
+   * re-checks the row (EvalPlanQual). Every clock writer holds the case row first (the workflow's
+   * lock order), so taking the case, then its clocks, in one statement cannot deadlock. A clock
+   * created after the snapshot is not among the rows; its task is in the (newest) case state,
+   * so the workflow reads it then (`clocks` lacks it).
+   */
   async lockByTask(manager: EntityManager, taskId: string, unitId: string): Promise<LoadedCase | undefined> {
-    const [row] = (await manager.query(
-      `SELECT ${CASE_COLUMNS} FROM ${S}.cases
-        WHERE case_id = (SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2) FOR UPDATE`,
+    const rows = (await manager.query(
+      `SELECT ${CASE_COLUMNS_OF_C}, s.task_id AS clock_task_id, s.sla AS clock
+         FROM ${S}.cases c JOIN ${S}.task_sla s ON s.case_id = c.case_id
+        WHERE c.case_id = (SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2)
+        FOR UPDATE OF c FOR NO KEY UPDATE OF s`,
       [taskId, unitId],
-    )) as CaseRow[];
-    return row ? this.toLoaded(row) : undefined;
+    )) as (CaseRow & { clock_task_id: string; clock: unknown })[];
+    if (!rows.length) {
+      // No such task of this unit, or a case without clocks (the join found nothing): lock alone.
+      const [row] = (await manager.query(
+        `SELECT ${CASE_COLUMNS} FROM ${S}.cases
+          WHERE case_id = (SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2) FOR UPDATE`,
+        [taskId, unitId],
+      )) as CaseRow[];
+      return row ? this.toLoaded(row) : undefined;
+    }
+    return { ...this.toLoaded(rows[0]), clocks: new Map(rows.map((r) => [r.clock_task_id, r.clock])) };
   }
 
   /**
@@ -266,7 +307,12 @@ export class CaseRepository {
     outbox?: { sql: string; params: unknown[] },
     /** More CTEs on tables this statement does not otherwise touch (the ops projection), after the outbox's params. */
     inline?: { cteSql: string; params: unknown[] },
-  ): Promise<void> {
+    /**
+     * The statement's answer, read in the same round trip (see WriteReadBack); its placeholders
+     * start after `offset`.
+     */
+    readBack?: WriteReadBack,
+  ): Promise<Record<string, unknown> | undefined> {
     let autoCloseAt: Date | null = null;
     if (next.status === 'resolved') {
       autoCloseAt =
@@ -297,10 +343,13 @@ export class CaseRepository {
     ];
     // One statement with the outbox rows as its last CTE; the pool prepares each shape of it.
     if (inline && !outbox) throw new Error('CaseRepository.write: inline CTEs come after the outbox rows');
-    await manager.query(
-      `${WRITE_SQL}${outbox ? `, outbox AS (${outbox.sql})` : ''}${inline ? `, ${inline.cteSql}` : ''} SELECT 1`,
-      [...params, ...(outbox?.params ?? []), ...(inline?.params ?? [])],
-    );
+    const all = [...params, ...(outbox?.params ?? []), ...(inline?.params ?? [])];
+    const answer = readBack?.(all.length);
+    const [row] = (await manager.query(
+      `${WRITE_SQL}${outbox ? `, outbox AS (${outbox.sql})` : ''}${inline ? `, ${inline.cteSql}` : ''} ${answer ? answer.sql : 'SELECT 1'}`,
+      answer ? [...all, ...answer.params] : all,
+    )) as Record<string, unknown>[];
+    return answer ? row : undefined;
   }
 
   private toLoaded(row: CaseRow): LoadedCase {

@@ -58,8 +58,19 @@ export class PartnerTasksHandler {
       async (manager) => {
         const loaded = await this.cases.lockByTask(manager, taskId, unit.unitId);
         if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
-        await this.workflow.apply(manager, loaded, this.command(unit, taskId, action));
-        return this.views.partnerTask(manager, unit, taskId);
+        // The answer is read by the transition's own statement (no round trip of its own).
+        const { state, answer } = await this.workflow.apply(
+          manager,
+          loaded,
+          this.command(unit, taskId, action),
+          {
+            readBack: this.views.partnerTaskReadBack(unit, taskId, loaded.caseId),
+          },
+        );
+        return (
+          this.views.partnerTaskAfter(unit, taskId, answer, { state, report: loaded.report }) ??
+          this.views.partnerTask(manager, unit, taskId)
+        );
       },
     );
   }
