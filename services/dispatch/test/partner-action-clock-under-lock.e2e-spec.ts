@@ -4,7 +4,8 @@
  * a clock changed by the transaction it waited for (here: as the SLA scanner does it, holding the
  * case row and writing a fired warning onto the clock) must still reach the action, or the action
  * would write the old clock back and the warning would be lost. The clocks are locked by that
- * statement for this reason (CaseRepository.lockByTask).
+ * statement for this reason (CaseRepository.lockByTask), after the case row: the session here
+ * writes the clock while the action waits, which deadlocks if the action took the clock first.
  */
 import { Client } from 'pg';
 import { waitFor } from '@app/testing';
@@ -37,10 +38,6 @@ describe('a partner action sees the clock change of the transaction it waited fo
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query('SELECT 1 FROM dispatch.cases WHERE case_id = $1 FOR UPDATE', [report.caseId]);
-    await locker.query(
-      `UPDATE dispatch.task_sla SET sla = jsonb_set(sla, '{accept,warnedAt}', to_jsonb($2::text)) WHERE task_id = $1`,
-      [taskId, warnedAt],
-    );
     const accept = h.partner(property, 'POST', `/partner/v1/tasks/${taskId}/accept`, {});
     // The accept's statement has taken its snapshot and waits for the case row.
     await waitFor(
@@ -52,6 +49,12 @@ describe('a partner action sees the clock change of the transaction it waited fo
         return rows[0].n >= 1;
       },
       { what: 'the accept to wait for the case lock', timeoutMs: 15_000 },
+    );
+    // Written while the accept waits: had the accept's statement locked the clock before the case,
+    // this would wait for it in turn (a deadlock, one of the two aborted).
+    await locker.query(
+      `UPDATE dispatch.task_sla SET sla = jsonb_set(sla, '{accept,warnedAt}', to_jsonb($2::text)) WHERE task_id = $1`,
+      [taskId, warnedAt],
     );
     await locker.query('COMMIT');
 

@@ -207,7 +207,9 @@ export class CaseRepository {
    * waited for a lock, so a clock that the transaction holding the case changed would be read as it
    * was. A locked row is the exception: Postgres follows it to its newest committed version and
    * re-checks the row (EvalPlanQual). Every clock writer holds the case row first (the workflow's
-   * lock order), so taking the case, then its clocks, in one statement cannot deadlock. A clock
+   * lock order), and so does this statement: Postgres locks a joined row's relations in the order
+   * of the locking clauses, so `OF c` comes first (written the other way round, the test
+   * partner-action-clock-under-lock deadlocks). A clock
    * created after the snapshot is not among the rows; its task is in the (newest) case state,
    * so the workflow reads it then (`clocks` lacks it).
    */
