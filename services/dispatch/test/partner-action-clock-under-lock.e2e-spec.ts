@@ -4,7 +4,7 @@
  * a clock changed by the transaction it waited for (here: as the SLA scanner does it, holding the
  * case row and writing a fired warning onto the clock) must still reach the action, or the action
  * would write the old clock back and the warning would be lost. The clocks are locked by that
- * statement for this reason (CaseRepository.lockByTask), after the case row: the session here
+ * statement for this reason (CaseRepository.lock, lockByTask), after the case row: the session here
  * writes the clock while the action waits, which deadlocks if the action took the clock first.
  */
 import { Client } from 'pg';

@@ -185,52 +185,50 @@ export const CASE_WRITE_PARAMS = 18;
 
 const CASE_COLUMNS =
   'case_id, reference, state, report, sla_policy, routing_attempt, auto_close_at, created_at';
-const CASE_COLUMNS_OF_C = CASE_COLUMNS.replace(/(\w+)/g, 'c.$1');
 
 @Injectable()
 export class CaseRepository {
-  /** Loads the case row FOR UPDATE: concurrent changes of one case queue behind this transaction. */
-  async lock(manager: EntityManager, caseId: string): Promise<LoadedCase | undefined> {
-    const [row] = (await manager.query(
-      `SELECT ${CASE_COLUMNS} FROM ${S}.cases WHERE case_id = $1 FOR UPDATE`,
-      [caseId],
-    )) as CaseRow[];
-    return row ? this.toLoaded(row) : undefined;
-  }
-
   /**
-   * Locks the case of a unit's own task and reads its tasks' SLA clocks in the same round trip;
-   * undefined when the task is not the unit's.
+   * Loads the case row FOR UPDATE (concurrent changes of one case queue behind this transaction)
+   * and, in the same round trip, its tasks' SLA clocks (`clocks`).
    *
-   * The clocks are locked too (`FOR NO KEY UPDATE OF s`), and that is what makes reading them here
+   * The clocks are locked too (`FOR NO KEY UPDATE`), and that is what makes reading them here
    * safe: under READ COMMITTED a statement reads other rows from the snapshot it took before it
    * waited for a lock, so a clock that the transaction holding the case changed would be read as it
    * was. A locked row is the exception: Postgres follows it to its newest committed version and
-   * re-checks the row (EvalPlanQual). Every clock writer holds the case row first (the workflow's
-   * lock order), and so does this statement: Postgres locks a joined row's relations in the order
-   * of the locking clauses, so `OF c` comes first (written the other way round, the test
-   * partner-action-clock-under-lock deadlocks). A clock
-   * created after the snapshot is not among the rows; its task is in the (newest) case state,
-   * so the workflow reads it then (`clocks` lacks it).
+   * re-checks it (EvalPlanQual). Every clock writer holds the case row first (the workflow's lock
+   * order), and so does this statement: the clocks' sub-select runs on the case row the inner
+   * SELECT has locked (put it beside the case's columns in that SELECT and it runs before the lock:
+   * the test partner-action-clock-under-lock then deadlocks). A clock created after the snapshot is
+   * not among them; its task is in the (newest) case state, so the workflow reads it then.
    */
+  async lock(manager: EntityManager, caseId: string): Promise<LoadedCase | undefined> {
+    return this.lockWhere(manager, 'case_id = $1', [caseId]);
+  }
+
+  /** `lock` for the case of a unit's own task; undefined when the task is not the unit's. */
   async lockByTask(manager: EntityManager, taskId: string, unitId: string): Promise<LoadedCase | undefined> {
-    const rows = (await manager.query(
-      `SELECT ${CASE_COLUMNS_OF_C}, s.task_id AS clock_task_id, s.sla AS clock
-         FROM ${S}.cases c JOIN ${S}.task_sla s ON s.case_id = c.case_id
-        WHERE c.case_id = (SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2)
-        FOR UPDATE OF c FOR NO KEY UPDATE OF s`,
+    return this.lockWhere(
+      manager,
+      `case_id = (SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2)`,
       [taskId, unitId],
-    )) as (CaseRow & { clock_task_id: string; clock: unknown })[];
-    if (!rows.length) {
-      // No such task of this unit, or a case without clocks (the join found nothing): lock alone.
-      const [row] = (await manager.query(
-        `SELECT ${CASE_COLUMNS} FROM ${S}.cases
-          WHERE case_id = (SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2) FOR UPDATE`,
-        [taskId, unitId],
-      )) as CaseRow[];
-      return row ? this.toLoaded(row) : undefined;
-    }
-    return { ...this.toLoaded(rows[0]), clocks: new Map(rows.map((r) => [r.clock_task_id, r.clock])) };
+    );
+  }
+
+  private async lockWhere(
+    manager: EntityManager,
+    where: string,
+    params: unknown[],
+  ): Promise<LoadedCase | undefined> {
+    const [row] = (await manager.query(
+      `SELECT c.*,
+              (SELECT COALESCE(json_agg(json_build_array(k.task_id, k.sla)), '[]'::json)
+                 FROM (SELECT s.task_id, s.sla FROM ${S}.task_sla s WHERE s.case_id = c.case_id FOR NO KEY UPDATE) k
+              ) AS clocks
+         FROM (SELECT ${CASE_COLUMNS} FROM ${S}.cases WHERE ${where} FOR UPDATE) c`,
+      params,
+    )) as (CaseRow & { clocks: [string, unknown][] })[];
+    return row ? { ...this.toLoaded(row), clocks: new Map(row.clocks) } : undefined;
   }
 
   /**
