@@ -25,8 +25,9 @@ export interface LoadedCase {
   autoCloseAt?: Date;
   createdAt: Date;
   /**
-   * The SLA clocks (task id → stored clock) read by the statement that took the lock, when the
-   * loader read them; a task of `state` missing here is read again by the workflow.
+   * Its tasks' SLA clocks (task id → stored clock), read and locked with the case by `lock` and
+   * `lockByTask` (none for a case `createOrLock` has just created); a task of `state` missing here
+   * (its clock created after that statement's snapshot) has its clock read by the workflow.
    */
   clocks?: Map<string, unknown>;
 }
