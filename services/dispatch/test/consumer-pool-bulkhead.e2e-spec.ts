@@ -5,7 +5,7 @@
  * still reaches its unit, because the event handlers' transactions run on a pool of their own.
  * With CONSUMER_DB_POOL_SIZE=0 (one shared pool) the same case would wait for the HTTP requests.
  */
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { waitFor } from '@app/testing';
 import { DispatchHarness, makeReport, metricValue, TestUnit } from './support/dispatch-harness';
 
@@ -34,10 +34,7 @@ describe('a full main pool does not stop the case pipeline (real Postgres and Ka
     const taskId = assigned.payload.taskId!;
 
     // Another session holds the first case's row; partner requests on its task queue behind it.
-    locker = new Client({ connectionString: h.ns.databaseUrl });
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query('SELECT 1 FROM dispatch.cases WHERE case_id = $1 FOR UPDATE', [first.caseId]);
+    locker = await h.holdCase(first.caseId);
     const stuck = [0, 1, 2].map(() => h.partner(property, 'POST', `/partner/v1/tasks/${taskId}/accept`, {}));
     await waitFor(async () => (await mainPool(h.url, 'waiting')) >= 1, {
       what: "dispatch's main pool to be full with a request waiting",

@@ -7,7 +7,7 @@
  * statement for this reason (CaseRepository.lock, lockByTask), after the case row: the session here
  * writes the clock while the action waits, which deadlocks if the action took the clock first.
  */
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { waitFor } from '@app/testing';
 import { DispatchHarness, makeReport, TestUnit } from './support/dispatch-harness';
 
@@ -34,10 +34,7 @@ describe('a partner action sees the clock change of the transaction it waited fo
     const warnedAt = '2026-01-02T03:04:05.000Z';
 
     // The scanner's shape: the case row first, then the task's clock, one transaction.
-    locker = new Client({ connectionString: h.ns.databaseUrl });
-    await locker.connect();
-    await locker.query('BEGIN');
-    await locker.query('SELECT 1 FROM dispatch.cases WHERE case_id = $1 FOR UPDATE', [report.caseId]);
+    locker = await h.holdCase(report.caseId);
     const accept = h.partner(property, 'POST', `/partner/v1/tasks/${taskId}/accept`, {});
     // The accept's statement has taken its snapshot and waits for the case row.
     await waitFor(

@@ -245,6 +245,19 @@ export class DispatchHarness {
     }
   }
 
+  /**
+   * Another session's open transaction holding a case row (FOR UPDATE), as the SLA scanner or a
+   * concurrent change would: dispatch's changes of that case wait behind it. End it with COMMIT or
+   * ROLLBACK, then `end()` the client.
+   */
+  async holdCase(caseId: string): Promise<Client> {
+    const session = new Client({ connectionString: this.ns.databaseUrl });
+    await session.connect();
+    await session.query('BEGIN');
+    await session.query('SELECT 1 FROM dispatch.cases WHERE case_id = $1 FOR UPDATE', [caseId]);
+    return session;
+  }
+
   /** Waits until dispatch consumed an event (its inbox row exists). */
   async waitConsumed(eventId: string): Promise<void> {
     const db = new Client({ connectionString: this.ns.databaseUrl });
