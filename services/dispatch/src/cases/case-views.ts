@@ -213,9 +213,9 @@ export class CaseViews {
     taskId: string,
     answer: Record<string, unknown> | undefined,
     after: { state: CaseState; report: ReportSnapshot },
-  ): Record<string, unknown> | undefined {
+  ): Record<string, unknown> {
     const task = answer?.task as TaskTableRow | null | undefined;
-    if (!task || task.unit_id !== unit.unitId) return undefined;
+    if (!task || task.unit_id !== unit.unitId) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
     return partnerTaskView(unit, taskId, {
       task: { ...task, ...(answer?.sla ? { sla: answer.sla } : {}) },
       caseStatus: after.state.status,

@@ -67,10 +67,7 @@ export class PartnerTasksHandler {
             readBack: this.views.partnerTaskReadBack(unit, taskId, loaded.caseId),
           },
         );
-        return (
-          this.views.partnerTaskAfter(unit, taskId, answer, { state, report: loaded.report }) ??
-          this.views.partnerTask(manager, unit, taskId)
-        );
+        return this.views.partnerTaskAfter(unit, taskId, answer, { state, report: loaded.report });
       },
     );
   }
