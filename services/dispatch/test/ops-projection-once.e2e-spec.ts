@@ -136,6 +136,89 @@ describe('ops projection: one statement per event, applied once', () => {
     expect(events).toBe(5);
   });
 
+  it('folds a lead assignment into the routed upsert: the rows the two projections leave one after the other', async () => {
+    /** The ops rows of a case, without its ids and write times. */
+    async function rowsOf(caseId: string, routedEventId: string, q: Pick<DataSource, 'query'> = ds) {
+      const cases = (await q.query(
+        `SELECT to_jsonb(c) - 'case_id' - 'reference' - 'updated_at' - 'hotspot_event_id' AS row,
+                c.hotspot_event_id = $2 AS counted_by_routed
+           FROM dispatch.ops_cases c WHERE case_id = $1`,
+        [caseId, routedEventId],
+      )) as unknown[];
+      const tasks = (await q.query(
+        `SELECT to_jsonb(t) - 'task_id' - 'case_id' - 'updated_at' AS row FROM dispatch.ops_tasks t WHERE case_id = $1`,
+        [caseId],
+      )) as unknown[];
+      const events = (await q.query(
+        `SELECT type, at, status, unit_id, unit_name, note FROM dispatch.ops_case_events
+          WHERE case_id = $1 ORDER BY at, type`,
+        [caseId],
+      )) as unknown[];
+      return { cases, tasks, events };
+    }
+    const unit = { unitId: 'unit-a', unitType: 'police' } as const;
+    // The assignment after routing's answer, at the same instant, before it (two processes'
+    // clocks), and with a later event of the case already projected (a rebuild from Kafka).
+    for (const [assignedAt, earlier] of [
+      [5, false],
+      [0, false],
+      [-1, false],
+      [5, true],
+    ] as const) {
+      const written: Awaited<ReturnType<typeof rowsOf>>[] = [];
+      for (const folded of [false, true]) {
+        const caseId = randomUUID();
+        const taskId = randomUUID();
+        const reference = `WL-FOLD-${caseId.slice(0, 6)}`;
+        // Routing named no unit name; dispatch's assignment carries the one it knows.
+        const routed = envelope<CaseRoutedPayload>('case.routed', at(0), caseId, {
+          report: {
+            caseId,
+            reference,
+            channel: 'app',
+            description: '井盖缺失',
+            location: { gridCode: 'G7', buildingCode: 'B7', lat: 31.2, lng: 121.4 },
+            reporter: { anonymous: true, confidential: false },
+            media: [],
+            reportedAt: at(-2),
+          },
+          categoryCode: 'manhole',
+          priority: 'high',
+          lead: unit,
+        } as unknown as CaseRoutedPayload);
+        const life = lifecycleOf(caseId, reference, {
+          taskId,
+          taskRole: 'lead',
+          ...unit,
+          unitName: '派出所',
+        });
+        const assigned = life('case.assigned', assignedAt, 'assigned', {
+          priority: 'high',
+          categoryCode: 'manhole',
+          acceptBy: at(30),
+          resolveBy: at(600),
+        });
+        await ds.transaction(async (m) => {
+          if (earlier) await projection.lifecycle(m, life('case.accepted', 10, 'accepted'));
+          if (!folded) {
+            await projection.routed(m, routed);
+            await projection.lifecycle(m, assigned);
+            return;
+          }
+          // Guarded: with the guard false, the statement writes nothing.
+          const none = projection.routedAndAssignedStatement(routed, assigned, 1, '$1::boolean');
+          await m.query(`WITH ${none.cteSql} SELECT 1`, [false, ...none.params]);
+          expect((await rowsOf(caseId, routed.eventId, m)).events).toHaveLength(earlier ? 1 : 0);
+          const s = projection.routedAndAssignedStatement(routed, assigned, 1, '$1::boolean');
+          await m.query(`WITH ${s.cteSql} SELECT 1`, [true, ...s.params]);
+        });
+        written.push(await rowsOf(caseId, routed.eventId));
+      }
+      expect({ assignedAt, earlier, ...written[1] }).toEqual({ assignedAt, earlier, ...written[0] });
+      expect(written[0].events).toHaveLength(earlier ? 3 : 2);
+    }
+  });
+
   it('copies the case’s closure and rating onto each of its tasks, also onto a task added after the close', async () => {
     const caseId = randomUUID();
     const [first, second, later] = [randomUUID(), randomUUID(), randomUUID()];

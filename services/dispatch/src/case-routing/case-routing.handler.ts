@@ -47,32 +47,44 @@ export class CaseRoutingHandler {
     inbox?: InboxClaim,
   ): Promise<RoutingOutcome> {
     const p = event.payload;
-    const { loaded } = await this.cases.createOrLock(
-      manager,
-      p.report,
-      { priority: p.priority, categoryCode: p.categoryCode, mandatoryReport: p.mandatoryReport },
-      this.events.routingProjection(Topic.CaseRouted, event, CREATE_PARAMS),
-      inbox,
-    );
-    if (this.isStale(loaded, p.attempt, 'case.routed')) return 'ignored';
+    const init = { priority: p.priority, categoryCode: p.categoryCode, mandatoryReport: p.mandatoryReport };
     const lead = await this.assignment(manager, p.lead);
     const support = await Promise.all(
       p.support.filter((u) => u.unitId !== p.lead.unitId).map((u) => this.assignment(manager, u)),
     );
-    try {
-      await this.workflow.apply(
+    const route = {
+      type: 'route' as const,
+      lead,
+      support,
+      priority: p.priority,
+      categoryCode: p.categoryCode,
+      actorId: 'routing',
+    };
+    const options = { slaPolicy: p.slaPolicy, routingAttempt: p.attempt };
+    if (!support.length) {
+      // The common case, a new case with a lead unit only: created assigned in one statement.
+      const created = await this.workflow.createWith(
         manager,
-        loaded,
-        {
-          type: 'route',
-          lead,
-          support,
-          priority: p.priority,
-          categoryCode: p.categoryCode,
-          actorId: 'routing',
-        },
-        { slaPolicy: p.slaPolicy, routingAttempt: p.attempt },
+        this.cases.fresh(p.report, init),
+        init,
+        route,
+        options,
+        (assigned, offset, guard) => this.events.routedAndAssignedProjection(event, assigned, offset, guard),
+        inbox,
       );
+      if (created) return 'assigned';
+      inbox = undefined; // that statement wrote it
+    }
+    const { loaded } = await this.cases.createOrLock(
+      manager,
+      p.report,
+      init,
+      this.events.routingProjection(Topic.CaseRouted, event, CREATE_PARAMS),
+      inbox,
+    );
+    if (this.isStale(loaded, p.attempt, 'case.routed')) return 'ignored';
+    try {
+      await this.workflow.apply(manager, loaded, route, options);
       return 'assigned';
     } catch (err) {
       if (!(err instanceof DomainError) || err.code !== DISPATCH_ERRORS.UnitExcluded) throw err;

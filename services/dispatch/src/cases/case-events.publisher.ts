@@ -41,8 +41,10 @@ export class CaseEventsPublisher {
     manager: EntityManager,
     events: NewEvent[],
     offset: number,
+    /** SQL over the statement's other CTEs: no row is written unless it holds. */
+    onlyIf?: string,
   ): { sql: string; params: unknown[]; envelopes: EventEnvelope[] } {
-    return this.messaging.outboxStatement(events, workBoundTo(manager), offset);
+    return this.messaging.outboxStatement(events, workBoundTo(manager), offset, onlyIf);
   }
 
   /**
@@ -91,6 +93,25 @@ export class CaseEventsPublisher {
     return topic === Topic.CaseRouted
       ? this.ops.routedStatement(event as EventEnvelope<CaseRoutedPayload>, offset)
       : this.ops.triageStatement(event as EventEnvelope<CaseTriageRequiredPayload>, offset);
+  }
+
+  /**
+   * Routing's answer and the lead assignment made of it, as ops-projection CTEs for the statement
+   * that creates the case already assigned (placeholders from `$<offset + 1>`, nothing written
+   * unless `guard` holds); call `projectedInline()` after that statement.
+   */
+  routedAndAssignedProjection(
+    routed: EventEnvelope<CaseRoutedPayload>,
+    assigned: EventEnvelope,
+    offset: number,
+    guard: string,
+  ): { cteSql: string; params: unknown[] } {
+    return this.ops.routedAndAssignedStatement(
+      routed,
+      assigned as unknown as EventEnvelope<CaseLifecyclePayload>,
+      offset,
+      guard,
+    );
   }
 
   /** The live board refreshes shortly after (the commit is the caller's; its periodic refresh backs this up). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CaseReturnedPayload, SlaPolicyDto, Topic } from '@app/contracts';
-import type { NewEvent } from '@app/messaging';
+import { CaseReturnedPayload, EventEnvelope, SlaPolicyDto, Topic } from '@app/contracts';
+import type { InboxClaim, NewEvent } from '@app/messaging';
 import {
   CaseCommand,
   CaseDomainEvent,
@@ -24,7 +24,10 @@ import { decodeSlaState } from './case-codec';
 import { CaseEventsPublisher } from './case-events.publisher';
 import {
   CASE_WRITE_PARAMS,
+  CaseInit,
   CaseRepository,
+  CREATED,
+  INSERT_ASSIGNED_PARAMS,
   CaseWriteParts,
   LoadedCase,
   SlaRowWrite,
@@ -112,6 +115,60 @@ export class CaseWorkflow {
     else if (outbox) await this.events.project(manager, published, outbox.envelopes);
     this.count(events);
     return { state, events, ...(answer ? { answer } : {}) };
+  }
+
+  /**
+   * A new case's first transition, and the case with it, in one statement (`insertAssigned`):
+   * `fresh` is the case as `createOrLock` would insert it, not stored. For a transition with
+   * exactly one lifecycle event, whose ops projection `projection` gives (guarded by `CREATED`).
+   * Undefined when the case exists: nothing was written but `inbox`, and the caller takes the
+   * path of an existing case (lock, then `apply`).
+   */
+  async createWith(
+    manager: EntityManager,
+    fresh: LoadedCase,
+    init: CaseInit,
+    command: CaseCommand,
+    options: ApplyOptions & { routingAttempt: number },
+    projection: (
+      lifecycle: EventEnvelope,
+      offset: number,
+      guard: string,
+    ) => { cteSql: string; params: unknown[] },
+    inbox?: InboxClaim,
+  ): Promise<ApplyResult | undefined> {
+    const now = options.now ?? new Date();
+    const { state, events } = transition(fresh.state, command, now);
+    const policy = options.slaPolicy ?? DEFAULT_SLA_POLICY;
+    const { slas, parts } = this.plan(fresh, state, events, policy, new Map(), now);
+    const published = this.outboxEvents(fresh, state, events, slas);
+    const lifecycle = published.flatMap((e, i) => (e.topic === Topic.CaseLifecycle ? [i] : []));
+    if (lifecycle.length !== 1)
+      throw new Error(`CaseWorkflow.createWith: ${lifecycle.length} lifecycle events, one projection`);
+    const outbox = this.events.statement(manager, published, INSERT_ASSIGNED_PARAMS, CREATED);
+    const inline = projection(
+      outbox.envelopes[lifecycle[0]],
+      INSERT_ASSIGNED_PARAMS + outbox.params.length,
+      CREATED,
+    );
+    const created = await this.cases.insertAssigned(
+      manager,
+      fresh,
+      init,
+      state,
+      { slaPolicy: policy, routingAttempt: options.routingAttempt, now },
+      parts,
+      outbox,
+      inline,
+      inbox,
+    );
+    if (!created) return undefined;
+    for (const sla of parts.newSlas) {
+      if (sla.next_timer_at) this.slaWake?.timerAt(sla.next_timer_at);
+    }
+    this.events.projectedInline();
+    this.count(events);
+    return { state, events };
   }
 
   /** A timeline entry that is not a state change (co-report, merge received, ...). */

@@ -43,6 +43,13 @@ interface CaseRow {
   created_at: Date;
 }
 
+/** What a case is created with besides its report. */
+export interface CaseInit {
+  priority: Priority;
+  categoryCode?: string;
+  mandatoryReport?: MandatoryReportKind;
+}
+
 /** Rows of one transition, written by `CaseRepository.write` (snake_case: the tables' columns). */
 export interface CaseWriteParts {
   newTasks: TaskRow[];
@@ -119,6 +126,26 @@ const SLA_COLS = `task_id uuid, case_id uuid, policy_id text, sla jsonb, accept_
 const keysOf = (param: number): string =>
   `ARRAY(SELECT (e->>'task_id')::uuid FROM jsonb_array_elements($${param}::jsonb) AS e)`;
 
+/** INSERTs of new tasks, new SLA clocks and timeline entries from a row-set parameter; `where`: a guard. */
+const insertTasks = (param: number, where = ''): string =>
+  `INSERT INTO ${S}.tasks (task_id, case_id, unit_id, unit_type, unit_name, role, status, assigned_at, accepted_at,
+      ended_at, accept_by, resolve_by, updated_at)
+    SELECT task_id, case_id, unit_id, unit_type, unit_name, role, status, assigned_at, accepted_at, ended_at, accept_by,
+      resolve_by, updated_at
+    FROM jsonb_to_recordset($${param}::jsonb) AS x(${TASK_COLS})${where}`;
+const insertSlas = (param: number, where = ''): string =>
+  `INSERT INTO ${S}.task_sla (task_id, case_id, policy_id, sla, accept_by, accept_warn_at, resolve_by, resolve_warn_at,
+      next_timer_at, next_timer, updated_at)
+    SELECT task_id, case_id, policy_id, sla, accept_by, accept_warn_at, resolve_by, resolve_warn_at, next_timer_at,
+      next_timer, updated_at
+    FROM jsonb_to_recordset($${param}::jsonb) AS x(${SLA_COLS})${where}`;
+const insertTimeline = (param: number, where = ''): string =>
+  `INSERT INTO ${S}.timeline (case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note,
+      resident_note, data)
+    SELECT case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, resident_note, data
+    FROM jsonb_to_recordset($${param}::jsonb) AS x(case_id uuid, at timestamptz, actor_kind text, actor_id text,
+      event_type text, visibility text[], task_id uuid, unit_id text, note text, resident_note text, data jsonb)${where}`;
+
 const WRITE_SQL = `WITH case_row AS (
     UPDATE ${S}.cases SET status = $2, priority = $3, category_code = $4, lead_unit_id = $5, supervision_flagged = $6,
       state = $7::jsonb, sla_policy = COALESCE($8::jsonb, sla_policy), routing_attempt = GREATEST(routing_attempt, $9),
@@ -126,11 +153,7 @@ const WRITE_SQL = `WITH case_row AS (
       auto_close_at = $11, version = version + 1, updated_at = $12
     WHERE case_id = $1
   ), new_tasks AS (
-    INSERT INTO ${S}.tasks (task_id, case_id, unit_id, unit_type, unit_name, role, status, assigned_at, accepted_at,
-      ended_at, accept_by, resolve_by, updated_at)
-    SELECT task_id, case_id, unit_id, unit_type, unit_name, role, status, assigned_at, accepted_at, ended_at, accept_by,
-      resolve_by, updated_at
-    FROM jsonb_to_recordset($13::jsonb) AS x(${TASK_COLS})
+    ${insertTasks(13)}
   ), changed_tasks AS (
     UPDATE ${S}.tasks t SET
       status = CASE WHEN x.status_changed THEN x.status ELSE t.status END,
@@ -144,11 +167,7 @@ const WRITE_SQL = `WITH case_row AS (
     WHERE t.task_id = ANY(${keysOf(14)}) AND t.task_id = x.task_id
     RETURNING t.*
   ), new_slas AS (
-    INSERT INTO ${S}.task_sla (task_id, case_id, policy_id, sla, accept_by, accept_warn_at, resolve_by, resolve_warn_at,
-      next_timer_at, next_timer, updated_at)
-    SELECT task_id, case_id, policy_id, sla, accept_by, accept_warn_at, resolve_by, resolve_warn_at, next_timer_at,
-      next_timer, updated_at
-    FROM jsonb_to_recordset($15::jsonb) AS x(${SLA_COLS})
+    ${insertSlas(15)}
   ), changed_slas AS (
     UPDATE ${S}.task_sla s SET case_id = x.case_id, policy_id = x.policy_id, sla = x.sla, accept_by = x.accept_by,
       accept_warn_at = x.accept_warn_at, resolve_by = x.resolve_by, resolve_warn_at = x.resolve_warn_at,
@@ -161,13 +180,34 @@ const WRITE_SQL = `WITH case_row AS (
     FROM jsonb_to_recordset($17::jsonb) AS x(task_id uuid, deadline text, how text, at timestamptz)
     WHERE b.task_id = ANY(${keysOf(17)}) AND b.task_id = x.task_id AND b.deadline = x.deadline AND b.resolved_at IS NULL
   ), timeline AS (
-    INSERT INTO ${S}.timeline (case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note,
-      resident_note, data)
-    SELECT case_id, at, actor_kind, actor_id, event_type, visibility, task_id, unit_id, note, resident_note, data
-    FROM jsonb_to_recordset($18::jsonb) AS x(case_id uuid, at timestamptz, actor_kind text, actor_id text,
-      event_type text, visibility text[], task_id uuid, unit_id text, note text, resident_note text, data jsonb)
+    ${insertTimeline(18)}
     RETURNING *
   )`;
+
+/** The guard of every CTE of `insertAssigned` but the case's own INSERT. */
+export const CREATED = 'EXISTS (SELECT 1 FROM created)';
+
+/**
+ * A new case inserted already assigned, with its tasks, clocks and timeline; every part but the
+ * case row written only when that row was (`CREATED`), so a case that exists gets nothing here.
+ */
+const INSERT_ASSIGNED_SQL = `WITH created AS (
+    INSERT INTO ${S}.cases (case_id, reference, status, priority, category_code, lead_unit_id, supervision_flagged,
+      description, grid_code, building_code, community_code, mandatory_report, report, state, sla_policy,
+      routing_attempt, version, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15::jsonb, $16, 2, now(), $17)
+    ON CONFLICT (case_id) DO NOTHING
+    RETURNING case_id
+  ), new_tasks AS (
+    ${insertTasks(18, ` WHERE ${CREATED}`)}
+  ), new_slas AS (
+    ${insertSlas(19, ` WHERE ${CREATED}`)}
+  ), timeline AS (
+    ${insertTimeline(20, ` WHERE ${CREATED}`)}
+  )`;
+
+/** Parameters of insertAssigned's statement before the outbox rows' ($1-$20). */
+export const INSERT_ASSIGNED_PARAMS = 20;
 
 /**
  * The final SELECT of a transition's statement, in place of `SELECT 1`, so that the caller gets its
@@ -240,19 +280,12 @@ export class CaseRepository {
   async createOrLock(
     manager: EntityManager,
     report: ReportSnapshot,
-    init: { priority: Priority; categoryCode?: string; mandatoryReport?: MandatoryReportKind },
+    init: CaseInit,
     inline?: { cteSql: string; params: unknown[] },
     /** The consumed event's inbox row, written by the same statement (see withInbox). */
     inbox?: InboxClaim,
   ): Promise<{ loaded: LoadedCase; created: boolean }> {
-    const state = newCaseState({
-      caseId: report.caseId,
-      reference: report.reference,
-      priority: init.priority,
-      ...((init.categoryCode ?? report.categoryCode)
-        ? { categoryCode: init.categoryCode ?? report.categoryCode }
-        : {}),
-    });
+    const { state } = this.fresh(report, init);
     const attrs = report.attributes ?? {};
     const insert = `INSERT INTO ${S}.cases (case_id, reference, status, priority, category_code, description, grid_code,
          building_code, community_code, mandatory_report, report, state, created_at, updated_at)
@@ -284,6 +317,81 @@ export class CaseRepository {
     const loaded = await this.lock(manager, report.caseId);
     if (!loaded) throw new Error(`case ${report.caseId} vanished after insert`);
     return { loaded, created: false };
+  }
+
+  /** A case awaiting routing, as `createOrLock` would insert it: not stored. */
+  fresh(report: ReportSnapshot, init: CaseInit): LoadedCase {
+    const categoryCode = init.categoryCode ?? report.categoryCode;
+    return {
+      caseId: report.caseId,
+      reference: report.reference,
+      state: newCaseState({
+        caseId: report.caseId,
+        reference: report.reference,
+        priority: init.priority,
+        ...(categoryCode ? { categoryCode } : {}),
+      }),
+      report,
+      routingAttempt: 0,
+      createdAt: new Date(),
+    };
+  }
+
+  /**
+   * Inserts a case in its state after its first transition (`fresh` → `next`), with everything
+   * that transition writes, in one statement: the case row, its tasks, their clocks, the timeline,
+   * the outbox rows (built with `onlyIf: CREATED`) and `inline` CTEs (guarded by `CREATED` too).
+   * The statement writes none of it when the case exists (routed again, or created by triage):
+   * then it answers false and the caller goes the way of an existing case. `inbox` is written
+   * either way. A new case costs one round trip and one write of its row, where `createOrLock`
+   * and `write` cost two and an update through all of the row's indexes.
+   */
+  async insertAssigned(
+    manager: EntityManager,
+    fresh: LoadedCase,
+    init: CaseInit,
+    next: CaseState,
+    extra: { slaPolicy: SlaPolicyDto; routingAttempt: number; now: Date },
+    parts: CaseWriteParts,
+    outbox: { sql: string; params: unknown[] },
+    inline: { cteSql: string; params: unknown[] },
+    inbox?: InboxClaim,
+  ): Promise<boolean> {
+    if (parts.changedTasks.length || parts.changedSlas.length || parts.settledBreaches.length)
+      throw new Error('CaseRepository.insertAssigned: a new case has no tasks or clocks to change');
+    const report = fresh.report;
+    const attrs = report.attributes ?? {};
+    const lead = currentLeadTask(next);
+    const [sql, params] = withInbox(
+      inbox,
+      `${INSERT_ASSIGNED_SQL}, outbox AS (${outbox.sql}), ${inline.cteSql} SELECT case_id FROM created`,
+      [
+        fresh.caseId,
+        fresh.reference,
+        next.status,
+        next.priority,
+        next.categoryCode ?? null,
+        lead?.unitId ?? null,
+        next.supervisionFlagged,
+        report.description,
+        report.location.gridCode ?? null,
+        report.location.buildingCode ?? null,
+        attrs.communityCode ?? null,
+        init.mandatoryReport ?? null,
+        JSON.stringify(report),
+        encodeJson(next),
+        JSON.stringify(extra.slaPolicy),
+        extra.routingAttempt,
+        extra.now,
+        JSON.stringify(parts.newTasks),
+        JSON.stringify(parts.newSlas),
+        JSON.stringify(parts.timeline),
+        ...outbox.params,
+        ...inline.params,
+      ],
+    );
+    const rows = (await manager.query(sql, params)) as unknown[];
+    return rows.length > 0;
   }
 
   /**

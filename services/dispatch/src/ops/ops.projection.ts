@@ -121,6 +121,56 @@ export class OpsProjection {
     );
   }
 
+  /**
+   * `case.routed` and the lead's `case.assigned` that dispatch made of it, as CTEs for the
+   * statement that creates the case already assigned (CaseRepository.insertAssigned), written only
+   * when `guard` (SQL over that statement's CTEs) holds. One statement cannot change the ops case
+   * row twice, so the assignment is folded into the routed snapshot's upsert (the rows are those
+   * the two projections leave one after the other); the assignment's own event row and task row
+   * follow as `lifecycleStatement` writes them. Placeholders from `$<offset + 1>`.
+   */
+  routedAndAssignedStatement(
+    routed: EventEnvelope<CaseRoutedPayload>,
+    assigned: EventEnvelope<CaseLifecyclePayload>,
+    offset: number,
+    guard: string,
+  ): { cteSql: string; params: unknown[] } {
+    const a = assigned.payload;
+    if (assigned.type !== 'case.assigned' || a.taskRole === 'support' || !a.taskId || !a.unitId)
+      throw new Error(`routedAndAssignedStatement: ${assigned.type} is not a lead assignment`);
+    const p = routed.payload;
+    const head = this.snapshot(
+      routed,
+      p.report,
+      {
+        status: 'routed',
+        priority: p.priority,
+        categoryCode: p.categoryCode,
+        lead: p.lead,
+        triageReason: null,
+      },
+      offset,
+      {
+        guard,
+        assigned: {
+          at: a.at,
+          status: a.status,
+          lead: { unitId: a.unitId, unitName: a.unitName, unitType: a.unitType ?? p.lead.unitType },
+        },
+      },
+    );
+    const tail = this.lifecycleStatement(assigned, offset + head.params.length, {
+      ev: 'ev_assigned',
+      guard,
+      caseRow: false,
+    });
+    return {
+      cteSql: `${head.cteSql},
+${tail.cteSql}`,
+      params: [...head.params, ...tail.params],
+    };
+  }
+
   /** `case.triage-required` as CTEs, placeholders from `$<offset + 1>` (see `snapshot`). */
   triageStatement(
     e: EventEnvelope<CaseTriageRequiredPayload>,
@@ -160,6 +210,20 @@ export class OpsProjection {
       triageReason: string | null;
     },
     offset: number,
+    opts: {
+      /** SQL over the embedding statement's CTEs: nothing is written unless it holds. */
+      guard?: string;
+      /**
+       * A lead assignment that follows this answer, folded into the case row as its own upsert
+       * would leave it: status and lead go to the later of the two (ties to the assignment, which
+       * is further along), `assigned_at` is set.
+       */
+      assigned?: {
+        at: string;
+        status: CaseStatus;
+        lead: { unitId: string; unitName?: string; unitType: string };
+      };
+    } = {},
   ): { cteSql: string; params: unknown[] } {
     const v = new Params(offset);
     const caseId = v.add(r.caseId, 'uuid');
@@ -170,28 +234,54 @@ export class OpsProjection {
     const leadName = v.add(d.lead?.unitName ?? null, 'text');
     const triageReason = v.add(d.triageReason, 'text');
     const reportedAt = v.add(r.reportedAt, 'timestamptz');
+    const asg = opts.assigned;
+    const later = asg && Date.parse(asg.at) >= Date.parse(e.occurredAt) ? asg : undefined;
+    // The case row's status and lead: this answer's, or the assignment's when it is the later.
+    const row = later
+      ? {
+          status: v.add(later.status, 'text'),
+          at: v.add(later.at, 'timestamptz'),
+          rank: STATUS_RANK[later.status],
+          open: isOpenStatus(later.status),
+          leadId: v.add(later.lead.unitId, 'text'),
+          leadName: v.add(later.lead.unitName ?? null, 'text'),
+          leadType: later.lead.unitType,
+          leadAt: v.add(later.at, 'timestamptz'),
+        }
+      : {
+          status,
+          at,
+          rank: STATUS_RANK[d.status],
+          open: true,
+          leadId,
+          leadName,
+          leadType: d.lead?.unitType ?? null,
+          leadAt: `CASE WHEN ${leadId} IS NULL THEN NULL ELSE ${at} END`,
+        };
+    const assignedAt = asg ? v.add(asg.at, 'timestamptz') : 'NULL::timestamptz';
     // The event row first; the case upsert only when it is new. 民情地图 rollup: each case counts
     // once, on the day it was reported: the upsert that first sets hotspot_day (judged on the
     // locked row) names this event in hotspot_event_id and marks the case hotspot_pending;
     // OpsHotspotRollup adds it to the shared daily counters outside this transaction.
+    const values = `${eventId}, ${caseId}, ${v.add(e.type, 'text')}, ${at}, ${status}, ${leadId}, ${leadName},
+           ${v.add(clip(d.triageReason ?? undefined, 1000), 'text')}`;
     const cteSql = `ev AS (
          INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
-         VALUES (${eventId}, ${caseId}, ${v.add(e.type, 'text')}, ${at}, ${status}, ${leadId}, ${leadName},
-           ${v.add(clip(d.triageReason ?? undefined, 1000), 'text')})
+         ${opts.guard ? `SELECT ${values} WHERE ${opts.guard}` : `VALUES (${values})`}
          ON CONFLICT (event_id) DO NOTHING RETURNING event_id
        ), oc AS (
          INSERT INTO ${S}.ops_cases AS c (case_id, reference, status, status_at, status_rank, is_open, priority,
            category_code, description, grid_code, building_code, lat, lng, lead_unit_id, lead_unit_name,
-           lead_unit_type, lead_at, triage, triage_reason, reported_at, routed_at, hotspot_day, hotspot_event_id,
-           hotspot_pending, updated_at)
-         SELECT ${caseId}, ${v.add(r.reference, 'text')}, ${status}, ${at}, ${v.add(STATUS_RANK[d.status], 'int')},
-           true, ${v.add(d.priority, 'text')}, ${v.add(d.categoryCode ?? null, 'text')},
+           lead_unit_type, lead_at, triage, triage_reason, reported_at, routed_at, ${asg ? 'assigned_at, ' : ''}hotspot_day,
+           hotspot_event_id, hotspot_pending, updated_at)
+         SELECT ${caseId}, ${v.add(r.reference, 'text')}, ${row.status}, ${row.at}, ${v.add(row.rank, 'int')},
+           ${v.add(row.open, 'boolean')}, ${v.add(d.priority, 'text')}, ${v.add(d.categoryCode ?? null, 'text')},
            ${v.add(clip(r.description, 500), 'text')}, ${v.add(r.location.gridCode ?? null, 'text')},
            ${v.add(r.location.buildingCode ?? null, 'text')}, ${v.add(r.location.lat ?? null, 'float8')},
-           ${v.add(r.location.lng ?? null, 'float8')}, ${leadId}, ${leadName},
-           ${v.add(d.lead?.unitType ?? null, 'text')}, CASE WHEN ${leadId} IS NULL THEN NULL ELSE ${at} END,
+           ${v.add(r.location.lng ?? null, 'float8')}, ${row.leadId}, ${row.leadName},
+           ${v.add(row.leadType, 'text')}, ${row.leadAt},
            ${v.add(d.status === 'triage', 'boolean')}, ${triageReason}, ${reportedAt},
-           CASE WHEN ${status} = 'routed' THEN ${at} END,
+           CASE WHEN ${status} = 'routed' THEN ${at} END, ${asg ? `${assignedAt}, ` : ''}
            (${reportedAt} AT TIME ZONE ${v.add(this.config.timezone, 'text')})::date, ${eventId}, true, now()
          FROM ev
          ON CONFLICT (case_id) DO UPDATE SET
@@ -208,7 +298,7 @@ export class OpsProjection {
            ${LEAD_AND_TRIAGE_MERGE},
            triage_reason = COALESCE(EXCLUDED.triage_reason, c.triage_reason),
            reported_at = COALESCE(c.reported_at, EXCLUDED.reported_at),
-           routed_at = LEAST(c.routed_at, EXCLUDED.routed_at),
+           routed_at = LEAST(c.routed_at, EXCLUDED.routed_at),${asg ? '\n           assigned_at = LEAST(c.assigned_at, EXCLUDED.assigned_at),' : ''}
            hotspot_day = COALESCE(c.hotspot_day, EXCLUDED.hotspot_day),
            hotspot_event_id = CASE WHEN c.hotspot_day IS NULL THEN EXCLUDED.hotspot_event_id ELSE c.hotspot_event_id END,
            hotspot_pending = CASE WHEN c.hotspot_day IS NULL THEN true ELSE c.hotspot_pending END,
@@ -232,7 +322,19 @@ export class OpsProjection {
   lifecycleStatement(
     e: EventEnvelope<CaseLifecyclePayload>,
     offset = 0,
+    opts: {
+      /** The event row's CTE name (`ev`), for a statement that holds another projection's `ev`. */
+      ev?: string;
+      /** SQL over the embedding statement's CTEs: nothing is written unless it holds. */
+      guard?: string;
+      /**
+       * false: leave the ops case row to the embedding statement (routedAndAssignedStatement folds
+       * this event into its own upsert of it); only for an event that needs no other CTE on it.
+       */
+      caseRow?: boolean;
+    } = {},
   ): { cteSql: string; params: unknown[] } {
+    const evName = opts.ev ?? 'ev';
     const p = e.payload;
     const type = e.type;
     const isLead = p.taskRole !== 'support';
@@ -252,14 +354,15 @@ export class OpsProjection {
     const resolveBreached = v.add(breached && p.deadline === 'resolve', 'boolean');
     const closedAt = v.add(type === 'case.closed' ? p.at : null, 'timestamptz');
     const satisfaction = v.add(type === 'case.closed' ? (p.satisfaction ?? null) : null, 'text');
-    const cteSql = [
-      `ev AS (
+    const values = `${eventId}, ${caseId}, ${v.add(type, 'text')}, ${at}, ${status}, ${unitId}, ${unitName},
+           ${v.add(clip(p.note, 1000), 'text')}`;
+    const eventRow = `${evName} AS (
          INSERT INTO ${S}.ops_case_events (event_id, case_id, type, at, status, unit_id, unit_name, note)
-         VALUES (${eventId}, ${caseId}, ${v.add(type, 'text')}, ${at}, ${status}, ${unitId}, ${unitName},
-           ${v.add(clip(p.note, 1000), 'text')})
+         ${opts.guard ? `SELECT ${values} WHERE ${opts.guard}` : `VALUES (${values})`}
          ON CONFLICT (event_id) DO NOTHING RETURNING event_id
-       )`,
-      `oc AS (
+       )`;
+    // Built only when written: an unused placeholder would have no type.
+    const caseRow = (): string => `oc AS (
          INSERT INTO ${S}.ops_cases AS c (case_id, reference, status, status_at, status_rank, is_open, priority,
            category_code, lead_unit_id, lead_unit_name, lead_unit_type, lead_at, triage, assigned_at, accepted_at,
            resolved_at, closed_at, satisfaction, accept_breached, resolve_breached, breach_count, return_count,
@@ -276,7 +379,7 @@ export class OpsProjection {
            ${closedAt}, ${satisfaction},
            ${acceptBreached}, ${resolveBreached}, ${v.add(breached ? 1 : 0, 'int')},
            ${v.add(type === 'case.returned' ? 1 : 0, 'int')}, now()
-         FROM ev
+         FROM ${evName}
          ON CONFLICT (case_id) DO UPDATE SET
            reference = COALESCE(c.reference, EXCLUDED.reference),
            status = CASE WHEN ${WINS} THEN EXCLUDED.status ELSE c.status END,
@@ -296,7 +399,10 @@ export class OpsProjection {
            return_count = c.return_count + EXCLUDED.return_count,
            updated_at = now()
          RETURNING c.is_open, c.accepted_at, c.resolved_at, c.breach_count
-       )`,
+       )`;
+    const cteSql = [
+      eventRow,
+      ...(opts.caseRow === false ? [] : [caseRow()]),
       // A task row carries its case's closure and rating (unit performance reads them without a
       // join): from this event when it closes the case, else as the case stands.
       `ot AS (
@@ -311,7 +417,7 @@ export class OpsProjection {
            ${v.add(p.acceptBy ?? null, 'timestamptz')}, ${v.add(p.resolveBy ?? null, 'timestamptz')},
            ${acceptBreached}, ${resolveBreached}, GREATEST(${closedAt}, prev.closed_at),
            COALESCE(${satisfaction}, prev.satisfaction), now()
-         FROM ev LEFT JOIN ${S}.ops_cases prev ON prev.case_id = ${caseId}
+         FROM ${evName} LEFT JOIN ${S}.ops_cases prev ON prev.case_id = ${caseId}
          WHERE ${taskId} IS NOT NULL
          ON CONFLICT (task_id) DO UPDATE SET
            unit_id = COALESCE(t.unit_id, EXCLUDED.unit_id),
@@ -338,7 +444,7 @@ export class OpsProjection {
         `otc AS (
            UPDATE ${S}.ops_tasks x SET case_closed_at = GREATEST(x.case_closed_at, ${closedAt}),
              case_satisfaction = COALESCE(${satisfaction}, x.case_satisfaction)
-           FROM ev WHERE x.case_id = ${caseId} AND x.task_id IS DISTINCT FROM ${taskId}
+           FROM ${evName} WHERE x.case_id = ${caseId} AND x.task_id IS DISTINCT FROM ${taskId}
          )`,
       );
     }
@@ -375,6 +481,8 @@ export class OpsProjection {
          )`,
       );
     }
+    if (opts.caseRow === false && cteSql.length > 2)
+      throw new Error(`lifecycleStatement: ${type} needs the ops case row in its own statement`);
     return { cteSql: cteSql.join(',\n'), params: v.values };
   }
 }

@@ -179,8 +179,15 @@ export class DispatchHarness {
 
   // ---------------------------------------------------------------- events in
 
-  async produce(topic: Topic, type: string, key: string, payload: object, caseId?: string): Promise<string> {
-    const eventId = randomUUID();
+  /** `eventId`: an event's id again, to deliver it a second time. */
+  async produce(
+    topic: Topic,
+    type: string,
+    key: string,
+    payload: object,
+    caseId?: string,
+    eventId: string = randomUUID(),
+  ): Promise<string> {
     const envelope = {
       eventId,
       type,
@@ -296,7 +303,9 @@ export class DispatchHarness {
     lead: TestUnit,
     support: TestUnit[] = [],
     extra: Partial<CaseRoutedPayload> = {},
-  ): Promise<void> {
+    /** Delivers that event again. */
+    eventId?: string,
+  ): Promise<string> {
     const payload: CaseRoutedPayload = {
       report,
       categoryCode: report.categoryCode ?? 'drain_blocked',
@@ -312,7 +321,7 @@ export class DispatchHarness {
       excludedUnitIds: [],
       ...extra,
     };
-    await this.produce(Topic.CaseRouted, 'case.routed', report.caseId, payload, report.caseId);
+    return this.produce(Topic.CaseRouted, 'case.routed', report.caseId, payload, report.caseId, eventId);
   }
 
   async triageRequired(
