@@ -59,7 +59,8 @@ export interface BenchProcess {
   url: string;
   proc: ChildProcess;
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 10 s: how long it took, and whether it had to be killed. */
+  stop(): Promise<{ ms: number; killed: boolean }>;
 }
 
 export async function startProcess(
@@ -120,12 +121,18 @@ export async function startProcess(
     proc,
     output: out,
     async stop() {
+      const t0 = Date.now();
+      let killed = false;
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        const t = setTimeout(() => {
+          killed = true;
+          proc.kill('SIGKILL');
+        }, 10_000);
         await exited;
         clearTimeout(t);
       }
+      return { ms: Date.now() - t0, killed };
     },
   };
 }

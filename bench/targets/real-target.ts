@@ -216,7 +216,12 @@ export async function startReal(
       if (res.status !== 200) throw new Error(`resolve answered ${res.status}`);
     },
     async stop() {
-      await Promise.all(processes.map((pr) => pr.stop()));
+      const stops = await Promise.all(processes.map(async (pr) => ({ name: pr.name, ...(await pr.stop()) })));
+      // A service that does not end on SIGTERM within 10 s is killed (and writes no --cpu-prof profile).
+      for (const st of stops.filter((x) => x.killed || x.ms > 3000))
+        log(
+          `${st.name} ${st.killed ? 'did not stop within 10 s of SIGTERM: killed' : `took ${st.ms} ms to stop`}`,
+        );
       agent.destroy();
     },
   };

@@ -7,6 +7,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { JsonLogger } from '@app/observability';
 import { PlatformConfig } from './config';
+import { closeConnectionsWhenDraining } from './http-drain';
 import { AllExceptionsFilter, createValidationPipe } from './http-errors';
 import { correlationMiddleware, httpMetricsMiddleware, rejectNulCharacters } from './middleware';
 import { LOGGER, PLATFORM_CONFIG } from './tokens';
@@ -40,6 +41,7 @@ export async function createServiceApp(
   app.useLogger(logger);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(closeConnectionsWhenDraining(app.getHttpServer() as Server));
   app.use(correlationMiddleware, httpMetricsMiddleware);
   app.use(
     helmet({

@@ -8,6 +8,7 @@ export * from './http-errors';
 export * from './middleware';
 export * from './messaging.service';
 export * from './health.controller';
+export * from './http-drain';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './static-token';

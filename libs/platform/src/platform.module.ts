@@ -6,6 +6,7 @@ import { JsonLogger, startDefaultMetrics } from '@app/observability';
 import { loadPlatformConfig, PlatformConfig } from './config';
 import { createDataSource } from './database';
 import { HealthController } from './health.controller';
+import { HttpDrain } from './http-drain';
 import { IdempotencyService } from './idempotency';
 import { MessagingService } from './messaging.service';
 import { RateLimiter } from './rate-limit';
@@ -87,6 +88,7 @@ export class PlatformModule {
           ),
       },
       MessagingService,
+      HttpDrain,
       {
         provide: IdempotencyService,
         inject: [DataSource, REDIS, PLATFORM_CONFIG, LOGGER],
