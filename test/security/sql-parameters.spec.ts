@@ -16,6 +16,11 @@ const ROOT = join(__dirname, '..', '..');
 const SQL_NAMES =
   /^(S|s|schema|t|table|ident|dbName|WINS|base|series|building|where|sql|[A-Z][A-Z0-9_]*|\w*(Where|Filter|Sql|Columns|Clause|Order|Table|Schema))$/;
 const SQL_HELPERS = new Set(['iso', 'uuidOf']);
+/**
+ * Helpers that answer an integer from a fixed set whatever their argument (a number in the text is
+ * SQL): notification's claimSize(free), a power of two ≤ 1,024 as the claim's LIMIT.
+ */
+const INTEGER_HELPERS = new Set(['claimSize']);
 /** `params.length` (the next placeholder number), with an optional offset. */
 const PLACEHOLDER_NUMBER = /^params\.length(\s*[+-]\s*\d+)?$/;
 
@@ -86,6 +91,8 @@ function isSqlOnly(e: ts.Expression, sf: ts.SourceFile): boolean {
   // Helpers that write SQL expressions from SQL (sla-bench-seed: iso('assigned_at'), uuidOf(`$1 || …`)).
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && SQL_HELPERS.has(e.expression.text))
     return e.arguments.every((a) => isSqlOnly(a, sf));
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && INTEGER_HELPERS.has(e.expression.text))
+    return true;
   const leaf = leafName(e);
   return !!leaf && SQL_NAMES.test(leaf);
 }

@@ -50,6 +50,15 @@ export interface ClaimedDelivery extends DeliveryRow {
  * delivered nor dead. `status` itself is not indexed, so a claim (which changes only unindexed
  * columns) is a HOT update.
  */
+/**
+ * How many deliveries `claim` takes when `free` may be: the largest power of two not above it
+ * (at most 1,024), so the claim has a handful of statement texts. A caller that got all it asked
+ * for claims again for the rest.
+ */
+export function claimSize(free: number): number {
+  return free < 1 ? 0 : 2 ** Math.min(10, Math.floor(Math.log2(free)));
+}
+
 const openWhere = (t: string) => `${t}.delivered_at IS NULL AND ${t}.dead_at IS NULL`;
 
 export interface AttemptRow {
@@ -198,7 +207,7 @@ export class DeliveriesRepository {
   }
 
   /**
-   * Claims up to `limit` due deliveries. A row is due when pending and its time has come, or
+   * Claims up to `claimSize(limit)` due deliveries. A row is due when pending and its time has come, or
    * when a worker's claim on it expired (that worker died mid-send). The scan is a range over
    * deliveries_open_due_idx (open rows by `next_attempt_at`), which never reads rows held for
    * later; rows in flight sort first and are passed over on their live lease. Order per
@@ -212,6 +221,10 @@ export class DeliveriesRepository {
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
+    // The limit is written into the text, from a few sizes (claimSize): with `LIMIT $1` the
+    // planner costed each call's own small limit far below the generic plan's guess (a tenth of
+    // the open rows), so Postgres planned the claim again on almost every call (505 of 1,141 at
+    // 100 cases/s; BENCHMARKS.md, session 13). One text per size plans like any prepared statement.
     const token = randomUUID();
     return returned<ClaimedDelivery>(
       await this.dataSource.query(
@@ -228,16 +241,16 @@ export class DeliveriesRepository {
              WHERE e.lane = d.lane AND e.seq < d.seq AND ${openWhere('e')}
                AND NOT (d.urgent AND e.not_before IS NOT NULL AND e.not_before > now() AND e.attempts = 0))
          ORDER BY d.next_attempt_at, d.seq
-         LIMIT $1
+         LIMIT ${claimSize(limit)}
          FOR UPDATE SKIP LOCKED
        )
        UPDATE ${this.s}.deliveries d
-          SET status = 'sending', claim_token = $2, lease_until = now() + $3 * interval '1 millisecond',
+          SET status = 'sending', claim_token = $1, lease_until = now() + $2 * interval '1 millisecond',
               attempts = d.attempts + 1, total_attempts = d.total_attempts + 1, updated_at = now()
          FROM due LEFT JOIN ${this.s}.units u ON u.unit_id = due.unit_id
         WHERE d.ctid = due.row_ctid
        RETURNING d.*, u.webhook_secret`,
-        [limit, token, leaseMs],
+        [token, leaseMs],
       ),
     );
   }

@@ -1,4 +1,5 @@
 import type { JsonLogger } from '@app/observability';
+import { claimSize } from '../deliveries/deliveries.repository';
 import type { ClaimedDelivery, DeliveriesRepository } from '../deliveries/deliveries.repository';
 import { loadNotificationConfig } from '../notification.config';
 import { DeliveryWorker } from './delivery.worker';
@@ -79,6 +80,35 @@ describe('DeliveryWorker: when it claims', () => {
     await settle();
     // The wake's claim, then one after the send because its lane has more.
     expect(claim).toHaveBeenCalledTimes(3);
+  });
+
+  it('asks for a power of two, and for the rest when it got all it asked for', async () => {
+    expect([0, 1, 2, 3, 5, 6, 31, 32, 33, 5000].map(claimSize)).toEqual([0, 1, 2, 2, 4, 4, 16, 32, 32, 1024]);
+    let sending = true;
+    const repo = {
+      claim,
+      // Sends stay in flight, so the slots they hold are not free again during the test.
+      complete: jest.fn(() => new Promise(() => undefined)),
+    } as unknown as DeliveriesRepository;
+    const providers = {
+      for: () => ({
+        name: 'dev',
+        send: () => (sending ? new Promise(() => undefined) : Promise.resolve({ ok: true })),
+      }),
+    } as unknown as ProviderRegistry;
+    const six = new DeliveryWorker(
+      { ...loadNotificationConfig({}), pollMs: 60_000, concurrency: 6 },
+      repo,
+      providers,
+      logger,
+    );
+    claims.push([row('a'), row('b'), row('c'), row('d')], [row('e')]);
+    six.onApplicationBootstrap();
+    await settle();
+    // Six free: four asked and got; two free: two asked, one got (the backlog is over).
+    expect(claim.mock.calls.map((c: unknown[]) => c[0])).toEqual([4, 2]);
+    sending = false;
+    void six.beforeApplicationShutdown();
   });
 
   it('claims again after each send while the last claim filled every slot', async () => {

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap }
 import { counter, histogram, JsonLogger } from '@app/observability';
 import { LOGGER } from '@app/platform';
 import { afterAttempt } from '../domain';
-import { ClaimedDelivery, DeliveriesRepository } from '../deliveries/deliveries.repository';
+import { ClaimedDelivery, claimSize, DeliveriesRepository } from '../deliveries/deliveries.repository';
 import { NOTIFICATION_CONFIG } from '../notification.di-tokens';
 import type { NotificationConfig } from '../notification.config';
 import { ProviderRegistry } from './provider-registry';
@@ -90,8 +90,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         this.again = false;
         const free = this.config.concurrency - this.inFlight;
         if (free <= 0) break;
-        const rows = await this.deliveries.claim(free, this.config.leaseMs);
-        this.backlog = rows.length === free;
+        const ask = claimSize(free);
+        const rows = await this.deliveries.claim(ask, this.config.leaseMs);
+        this.backlog = rows.length === ask;
         for (const row of rows) this.launch(row);
         if (this.backlog) this.again = true;
       } while (this.again && !this.stopped);
