@@ -164,11 +164,7 @@ export class OpsProjection {
       guard,
       caseRow: false,
     });
-    return {
-      cteSql: `${head.cteSql},
-${tail.cteSql}`,
-      params: [...head.params, ...tail.params],
-    };
+    return { cteSql: [head.cteSql, tail.cteSql].join(',\n'), params: [...head.params, ...tail.params] };
   }
 
   /** `case.triage-required` as CTEs, placeholders from `$<offset + 1>` (see `snapshot`). */
@@ -258,7 +254,7 @@ ${tail.cteSql}`,
           leadType: d.lead?.unitType ?? null,
           leadAt: `CASE WHEN ${leadId} IS NULL THEN NULL ELSE ${at} END`,
         };
-    const assignedAt = asg ? v.add(asg.at, 'timestamptz') : 'NULL::timestamptz';
+    const assignedAt = asg ? `${v.add(asg.at, 'timestamptz')}, ` : '';
     // The event row first; the case upsert only when it is new. 民情地图 rollup: each case counts
     // once, on the day it was reported: the upsert that first sets hotspot_day (judged on the
     // locked row) names this event in hotspot_event_id and marks the case hotspot_pending;
@@ -281,7 +277,7 @@ ${tail.cteSql}`,
            ${v.add(r.location.lng ?? null, 'float8')}, ${row.leadId}, ${row.leadName},
            ${v.add(row.leadType, 'text')}, ${row.leadAt},
            ${v.add(d.status === 'triage', 'boolean')}, ${triageReason}, ${reportedAt},
-           CASE WHEN ${status} = 'routed' THEN ${at} END, ${asg ? `${assignedAt}, ` : ''}
+           CASE WHEN ${status} = 'routed' THEN ${at} END, ${assignedAt}
            (${reportedAt} AT TIME ZONE ${v.add(this.config.timezone, 'text')})::date, ${eventId}, true, now()
          FROM ev
          ON CONFLICT (case_id) DO UPDATE SET
