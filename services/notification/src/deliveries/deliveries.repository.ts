@@ -46,11 +46,6 @@ export interface ClaimedDelivery extends DeliveryRow {
 }
 
 /**
- * An open delivery (pending or sending), in the terms of the partial queue indexes: neither
- * delivered nor dead. `status` itself is not indexed, so a claim (which changes only unindexed
- * columns) is a HOT update.
- */
-/**
  * How many deliveries `claim` takes when `free` may be: the largest power of two not above it
  * (at most 1,024), so the claim has a handful of statement texts. A caller that got all it asked
  * for claims again for the rest.
@@ -59,6 +54,11 @@ export function claimSize(free: number): number {
   return free < 1 ? 0 : 2 ** Math.min(10, Math.floor(Math.log2(free)));
 }
 
+/**
+ * An open delivery (pending or sending), in the terms of the partial queue indexes: neither
+ * delivered nor dead. `status` itself is not indexed, so a claim (which changes only unindexed
+ * columns) is a HOT update.
+ */
 const openWhere = (t: string) => `${t}.delivered_at IS NULL AND ${t}.dead_at IS NULL`;
 
 export interface AttemptRow {
