@@ -187,15 +187,37 @@ const WRITE_SQL = `WITH case_row AS (
 /** The guard of every CTE of `insertAssigned` but the case's own INSERT. */
 export const CREATED = 'EXISTS (SELECT 1 FROM created)';
 
+/** The columns every new case row is inserted with, and their placeholders ($1-$12, `newCaseValues`). */
+const NEW_CASE_COLUMNS = `case_id, reference, status, priority, category_code, description, grid_code, building_code,
+      community_code, mandatory_report, report, state`;
+const NEW_CASE_VALUES = '$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb';
+
+/** The values of NEW_CASE_COLUMNS for a case in `state` made from `report`. */
+function newCaseValues(report: ReportSnapshot, state: CaseState, init: CaseInit): unknown[] {
+  return [
+    report.caseId,
+    report.reference,
+    state.status,
+    state.priority,
+    state.categoryCode ?? null,
+    report.description,
+    report.location.gridCode ?? null,
+    report.location.buildingCode ?? null,
+    report.attributes?.communityCode ?? null,
+    init.mandatoryReport ?? null,
+    JSON.stringify(report),
+    encodeJson(state),
+  ];
+}
+
 /**
  * A new case inserted already assigned, with its tasks, clocks and timeline; every part but the
  * case row written only when that row was (`CREATED`), so a case that exists gets nothing here.
  */
 const INSERT_ASSIGNED_SQL = `WITH created AS (
-    INSERT INTO ${S}.cases (case_id, reference, status, priority, category_code, lead_unit_id, supervision_flagged,
-      description, grid_code, building_code, community_code, mandatory_report, report, state, sla_policy,
-      routing_attempt, version, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15::jsonb, $16, 2, now(), $17)
+    INSERT INTO ${S}.cases (${NEW_CASE_COLUMNS}, lead_unit_id, supervision_flagged, sla_policy, routing_attempt,
+      version, created_at, updated_at)
+    VALUES (${NEW_CASE_VALUES}, $13, $14, $15::jsonb, $16, 2, now(), $17)
     ON CONFLICT (case_id) DO NOTHING
     RETURNING case_id
   ), new_tasks AS (
@@ -286,30 +308,14 @@ export class CaseRepository {
     inbox?: InboxClaim,
   ): Promise<{ loaded: LoadedCase; created: boolean }> {
     const { state } = this.fresh(report, init);
-    const attrs = report.attributes ?? {};
-    const insert = `INSERT INTO ${S}.cases (case_id, reference, status, priority, category_code, description, grid_code,
-         building_code, community_code, mandatory_report, report, state, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, now(), now())
+    const insert = `INSERT INTO ${S}.cases (${NEW_CASE_COLUMNS}, created_at, updated_at)
+       VALUES (${NEW_CASE_VALUES}, now(), now())
        ON CONFLICT (case_id) DO NOTHING
        RETURNING ${CASE_COLUMNS}`;
     const [sql, params] = withInbox(
       inbox,
       inline ? `WITH ${inline.cteSql}, created AS (${insert}) SELECT * FROM created` : insert,
-      [
-        report.caseId,
-        report.reference,
-        state.status,
-        state.priority,
-        state.categoryCode ?? null,
-        report.description,
-        report.location.gridCode ?? null,
-        report.location.buildingCode ?? null,
-        attrs.communityCode ?? null,
-        init.mandatoryReport ?? null,
-        JSON.stringify(report),
-        encodeJson(state),
-        ...(inline?.params ?? []),
-      ],
+      [...newCaseValues(report, state, init), ...(inline?.params ?? [])],
     );
     const [inserted] = (await manager.query(sql, params)) as CaseRow[];
     // A row this transaction inserted is its own until commit: no lock to take.
@@ -359,27 +365,13 @@ export class CaseRepository {
   ): Promise<boolean> {
     if (parts.changedTasks.length || parts.changedSlas.length || parts.settledBreaches.length)
       throw new Error('CaseRepository.insertAssigned: a new case has no tasks or clocks to change');
-    const report = fresh.report;
-    const attrs = report.attributes ?? {};
-    const lead = currentLeadTask(next);
     const [sql, params] = withInbox(
       inbox,
       `${INSERT_ASSIGNED_SQL}, outbox AS (${outbox.sql}), ${inline.cteSql} SELECT case_id FROM created`,
       [
-        fresh.caseId,
-        fresh.reference,
-        next.status,
-        next.priority,
-        next.categoryCode ?? null,
-        lead?.unitId ?? null,
+        ...newCaseValues(fresh.report, next, init),
+        currentLeadTask(next)?.unitId ?? null,
         next.supervisionFlagged,
-        report.description,
-        report.location.gridCode ?? null,
-        report.location.buildingCode ?? null,
-        attrs.communityCode ?? null,
-        init.mandatoryReport ?? null,
-        JSON.stringify(report),
-        encodeJson(next),
         JSON.stringify(extra.slaPolicy),
         extra.routingAttempt,
         extra.now,

@@ -32,6 +32,22 @@ const LEAD_AND_TRIAGE_MERGE = `lead_unit_id = CASE WHEN EXCLUDED.lead_at >= COAL
            lead_at = GREATEST(c.lead_at, EXCLUDED.lead_at),
            triage = c.triage OR EXCLUDED.triage`;
 
+/** How routing's answer is written when another statement embeds it. */
+interface SnapshotOptions {
+  /** SQL over the embedding statement's CTEs: nothing is written unless it holds. */
+  guard?: string;
+  /**
+   * A lead assignment that follows this answer, folded into the case row as its own upsert
+   * would leave it: status and lead go to the later of the two (ties to the assignment, which
+   * is further along), `assigned_at` is set.
+   */
+  assigned?: {
+    at: string;
+    status: CaseStatus;
+    lead: { unitId: string; unitName?: string; unitType: string };
+  };
+}
+
 /** What the projection needs of an envelope besides its payload. */
 type EventRef = Pick<EventEnvelope, 'eventId' | 'type' | 'occurredAt'>;
 
@@ -104,8 +120,12 @@ export class OpsProjection {
     await this.run(m, this.triageStatement(e));
   }
 
-  /** `case.routed` as CTEs, placeholders from `$<offset + 1>` (see `snapshot`). */
-  routedStatement(e: EventEnvelope<CaseRoutedPayload>, offset = 0): { cteSql: string; params: unknown[] } {
+  /** `case.routed` as CTEs, placeholders from `$<offset + 1>` (see `snapshot`, also for `opts`). */
+  routedStatement(
+    e: EventEnvelope<CaseRoutedPayload>,
+    offset = 0,
+    opts: SnapshotOptions = {},
+  ): { cteSql: string; params: unknown[] } {
     const p = e.payload;
     return this.snapshot(
       e,
@@ -118,6 +138,7 @@ export class OpsProjection {
         triageReason: null,
       },
       offset,
+      opts,
     );
   }
 
@@ -138,27 +159,18 @@ export class OpsProjection {
     const a = assigned.payload;
     if (assigned.type !== 'case.assigned' || a.taskRole === 'support' || !a.taskId || !a.unitId)
       throw new Error(`routedAndAssignedStatement: ${assigned.type} is not a lead assignment`);
-    const p = routed.payload;
-    const head = this.snapshot(
-      routed,
-      p.report,
-      {
-        status: 'routed',
-        priority: p.priority,
-        categoryCode: p.categoryCode,
-        lead: p.lead,
-        triageReason: null,
-      },
-      offset,
-      {
-        guard,
-        assigned: {
-          at: a.at,
-          status: a.status,
-          lead: { unitId: a.unitId, unitName: a.unitName, unitType: a.unitType ?? p.lead.unitType },
+    const head = this.routedStatement(routed, offset, {
+      guard,
+      assigned: {
+        at: a.at,
+        status: a.status,
+        lead: {
+          unitId: a.unitId,
+          unitName: a.unitName,
+          unitType: a.unitType ?? routed.payload.lead.unitType,
         },
       },
-    );
+    });
     const tail = this.lifecycleStatement(assigned, offset + head.params.length, {
       ev: 'ev_assigned',
       guard,
@@ -206,20 +218,7 @@ export class OpsProjection {
       triageReason: string | null;
     },
     offset: number,
-    opts: {
-      /** SQL over the embedding statement's CTEs: nothing is written unless it holds. */
-      guard?: string;
-      /**
-       * A lead assignment that follows this answer, folded into the case row as its own upsert
-       * would leave it: status and lead go to the later of the two (ties to the assignment, which
-       * is further along), `assigned_at` is set.
-       */
-      assigned?: {
-        at: string;
-        status: CaseStatus;
-        lead: { unitId: string; unitName?: string; unitType: string };
-      };
-    } = {},
+    opts: SnapshotOptions = {},
   ): { cteSql: string; params: unknown[] } {
     const v = new Params(offset);
     const caseId = v.add(r.caseId, 'uuid');
