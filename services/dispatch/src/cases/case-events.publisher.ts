@@ -56,12 +56,15 @@ export class CaseEventsPublisher {
     events: NewEvent[],
     envelopes: EventEnvelope[],
     offset: number,
+    /** SQL over the statement's other CTEs: nothing is written unless it holds. */
+    guard?: string,
   ): { cteSql: string; params: unknown[] } | undefined {
     const lifecycle = events.flatMap((e, i) => (e.topic === Topic.CaseLifecycle ? [envelopes[i]] : []));
     if (lifecycle.length !== 1) return undefined;
     return this.ops.lifecycleStatement(
       lifecycle[0] as unknown as EventEnvelope<CaseLifecyclePayload>,
       offset,
+      guard ? { guard } : {},
     );
   }
 

@@ -33,6 +33,7 @@ import {
   SlaRowWrite,
   TimelineRowWrite,
   WriteReadBack,
+  WRITTEN,
 } from './case.repository';
 import { DEFAULT_SLA_POLICY } from './default-sla-policy';
 import { casesAssigned, casesClosed, tasksReturned } from './dispatch.metrics';
@@ -55,14 +56,28 @@ export interface ApplyResult {
   answer?: Record<string, unknown>;
 }
 
+/** A transition ready to write (`CaseWorkflow.prepare`). */
+interface PreparedWrite {
+  loaded: LoadedCase;
+  state: CaseState;
+  events: CaseDomainEvent[];
+  published: NewEvent[];
+  parts: CaseWriteParts;
+  extra: Parameters<CaseRepository['write']>[3];
+  outbox?: { sql: string; params: unknown[]; envelopes: EventEnvelope[] };
+  inline?: { cteSql: string; params: unknown[] };
+  readBack?: WriteReadBack;
+}
+
 const OPEN = new Set(['assigned', 'accepted', 'in_progress']);
 const ENDED = new Set(['resolved', 'returned', 'released', 'cancelled']);
 
 /**
  * The one path by which a case changes: the caller holds the case row FOR UPDATE in its
- * transaction; this runs the domain transition, writes the case, its tasks and their SLA
- * clocks, appends the timeline, and publishes the lifecycle events through the outbox —
- * all in that same transaction.
+ * transaction (`apply`), or read it without a lock and lets the write check its version
+ * (`applyUnlocked`); this runs the domain transition, writes the case, its tasks and their SLA
+ * clocks, appends the timeline, and publishes the lifecycle events through the outbox — all in
+ * one statement (or, for several lifecycle events, one transaction).
  */
 @Injectable()
 export class CaseWorkflow {
@@ -79,6 +94,40 @@ export class CaseWorkflow {
     command: CaseCommand,
     options: ApplyOptions = {},
   ): Promise<ApplyResult> {
+    const result = await this.store(manager, await this.prepare(manager, loaded, command, options));
+    // Every writer of a case holds its row: under that lock its version cannot move.
+    if (!result) throw new Error(`case ${loaded.caseId} changed under its lock (version ${loaded.version})`);
+    return result;
+  }
+
+  /**
+   * `apply` to a case read without a lock (`CaseRepository.readByTask`), with `manager` outside
+   * any transaction: no transaction is held across round trips. The write is one statement that
+   * checks the case is still the version read (`CaseRepository.write`); a transition whose ops
+   * projection needs statements of its own (more than one lifecycle event) is written with them
+   * in a short transaction (`transaction`). Undefined when the case changed since it was read:
+   * nothing was written; read it again and retry.
+   */
+  async applyUnlocked(
+    manager: EntityManager,
+    transaction: <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>,
+    loaded: LoadedCase,
+    command: CaseCommand,
+    options: ApplyOptions = {},
+  ): Promise<ApplyResult | undefined> {
+    const prepared = await this.prepare(manager, loaded, command, options);
+    return prepared.inline || !prepared.outbox
+      ? this.store(manager, prepared)
+      : transaction((m) => this.store(m, prepared));
+  }
+
+  /** The transition and everything its write needs, written by `store`. */
+  private async prepare(
+    manager: EntityManager,
+    loaded: LoadedCase,
+    command: CaseCommand,
+    options: ApplyOptions,
+  ): Promise<PreparedWrite> {
     const now = options.now ?? new Date();
     const { state, events } = transition(loaded.state, command, now);
     const policy = options.slaPolicy ?? loaded.slaPolicy ?? DEFAULT_SLA_POLICY;
@@ -86,35 +135,53 @@ export class CaseWorkflow {
     const { slas, parts } = this.plan(loaded, state, events, policy, before, now);
     const published = this.outboxEvents(loaded, state, events, slas);
     const outbox = published.length
-      ? this.events.statement(manager, published, CASE_WRITE_PARAMS)
+      ? this.events.statement(manager, published, CASE_WRITE_PARAMS, WRITTEN)
       : undefined;
     // A single lifecycle event is projected into the ops model by the same statement.
     const inline = outbox
-      ? this.events.inlineProjection(published, outbox.envelopes, CASE_WRITE_PARAMS + outbox.params.length)
+      ? this.events.inlineProjection(
+          published,
+          outbox.envelopes,
+          CASE_WRITE_PARAMS + outbox.params.length,
+          WRITTEN,
+        )
       : undefined;
-    const answer = await this.cases.write(
-      manager,
+    return {
       loaded,
       state,
-      {
+      events,
+      published,
+      parts,
+      extra: {
         slaPolicy: options.slaPolicy ?? (loaded.slaPolicy ? undefined : policy),
         routingAttempt: options.routingAttempt,
         triageReason: options.triageReason,
         autoCloseAfterSeconds: this.config.autoCloseAfterSeconds,
         now,
       },
-      parts,
-      outbox,
-      inline,
-      options.readBack,
+      ...(outbox ? { outbox } : {}),
+      ...(inline ? { inline } : {}),
+      ...(options.readBack ? { readBack: options.readBack } : {}),
+    };
+  }
+
+  /** Writes a prepared transition; undefined when the case was no longer the version it was read at. */
+  private async store(manager: EntityManager, p: PreparedWrite): Promise<ApplyResult | undefined> {
+    const { written, answer } = await this.cases.write(
+      manager,
+      p.loaded,
+      p.state,
+      p.extra,
+      p.parts,
+      p.outbox,
+      p.inline,
+      p.readBack,
     );
-    for (const sla of parts.newSlas.concat(parts.changedSlas)) {
-      if (sla.next_timer_at) this.slaWake?.timerAt(sla.next_timer_at);
-    }
-    if (inline) this.events.projectedInline();
-    else if (outbox) await this.events.project(manager, published, outbox.envelopes);
-    this.count(events);
-    return { state, events, ...(answer ? { answer } : {}) };
+    if (!written) return undefined;
+    if (p.inline) this.events.projectedInline();
+    else if (p.outbox) await this.events.project(manager, p.published, p.outbox.envelopes);
+    this.wrote(p.parts, p.events);
+    return { state: p.state, events: p.events, ...(answer ? { answer } : {}) };
   }
 
   /**
@@ -163,11 +230,8 @@ export class CaseWorkflow {
       inbox,
     );
     if (!created) return undefined;
-    for (const sla of parts.newSlas) {
-      if (sla.next_timer_at) this.slaWake?.timerAt(sla.next_timer_at);
-    }
     this.events.projectedInline();
-    this.count(events);
+    this.wrote(parts, events);
     return { state, events };
   }
 
@@ -368,7 +432,11 @@ export class CaseWorkflow {
     return out;
   }
 
-  private count(events: CaseDomainEvent[]): void {
+  /** After a transition is written: the SLA scanner wakes for the clocks' next timers; counters. */
+  private wrote(parts: CaseWriteParts, events: CaseDomainEvent[]): void {
+    for (const sla of parts.newSlas.concat(parts.changedSlas)) {
+      if (sla.next_timer_at) this.slaWake?.timerAt(sla.next_timer_at);
+    }
     for (const e of events) {
       if ((e.type === 'case.assigned' || e.type === 'case.reopened') && e.taskRole === 'lead')
         casesAssigned.inc();

@@ -25,6 +25,12 @@ export interface LoadedCase {
   autoCloseAt?: Date;
   createdAt: Date;
   /**
+   * The row's version when it was read. `write` changes the row only if it is still this version
+   * (under the case lock it always is; for a case read without one, `readByTask`, it is the
+   * optimistic check), and writes nothing else unless it did.
+   */
+  version: number;
+  /**
    * Its tasks' SLA clocks (task id → stored clock), read and locked with the case by `lock` and
    * `lockByTask` (none for a case `createOrLock` has just created); a task of `state` missing here
    * (its clock created after that statement's snapshot) has its clock read by the workflow.
@@ -41,6 +47,7 @@ interface CaseRow {
   routing_attempt: number;
   auto_close_at: Date | null;
   created_at: Date;
+  version: number;
 }
 
 /** What a case is created with besides its report. */
@@ -146,14 +153,22 @@ const insertTimeline = (param: number, where = ''): string =>
     FROM jsonb_to_recordset($${param}::jsonb) AS x(case_id uuid, at timestamptz, actor_kind text, actor_id text,
       event_type text, visibility text[], task_id uuid, unit_id text, note text, resident_note text, data jsonb)${where}`;
 
+/**
+ * The guard of every CTE of the transition write but the case row's own UPDATE: that UPDATE
+ * changes the row only if it is still the version that was read, and nothing else is written
+ * unless it did.
+ */
+export const WRITTEN = 'EXISTS (SELECT 1 FROM case_row)';
+
 const WRITE_SQL = `WITH case_row AS (
     UPDATE ${S}.cases SET status = $2, priority = $3, category_code = $4, lead_unit_id = $5, supervision_flagged = $6,
       state = $7::jsonb, sla_policy = COALESCE($8::jsonb, sla_policy), routing_attempt = GREATEST(routing_attempt, $9),
       triage_reason = CASE WHEN $2 = 'triage' THEN COALESCE($10, triage_reason) ELSE NULL END,
       auto_close_at = $11, version = version + 1, updated_at = $12
-    WHERE case_id = $1
+    WHERE case_id = $1 AND version = $19
+    RETURNING case_id
   ), new_tasks AS (
-    ${insertTasks(13)}
+    ${insertTasks(13, ` WHERE ${WRITTEN}`)}
   ), changed_tasks AS (
     UPDATE ${S}.tasks t SET
       status = CASE WHEN x.status_changed THEN x.status ELSE t.status END,
@@ -164,23 +179,24 @@ const WRITE_SQL = `WITH case_row AS (
       resolve_by = COALESCE(x.resolve_by, t.resolve_by)
     FROM jsonb_to_recordset($14::jsonb) AS x(task_id uuid, status text, accepted_at timestamptz, ended_at timestamptz,
       updated_at timestamptz, status_changed boolean, accept_by timestamptz, resolve_by timestamptz)
-    WHERE t.task_id = ANY(${keysOf(14)}) AND t.task_id = x.task_id
+    WHERE t.task_id = ANY(${keysOf(14)}) AND t.task_id = x.task_id AND ${WRITTEN}
     RETURNING t.*
   ), new_slas AS (
-    ${insertSlas(15)}
+    ${insertSlas(15, ` WHERE ${WRITTEN}`)}
   ), changed_slas AS (
     UPDATE ${S}.task_sla s SET case_id = x.case_id, policy_id = x.policy_id, sla = x.sla, accept_by = x.accept_by,
       accept_warn_at = x.accept_warn_at, resolve_by = x.resolve_by, resolve_warn_at = x.resolve_warn_at,
       next_timer_at = x.next_timer_at, next_timer = x.next_timer, updated_at = x.updated_at
     FROM jsonb_to_recordset($16::jsonb) AS x(${SLA_COLS})
-    WHERE s.task_id = ANY(${keysOf(16)}) AND s.task_id = x.task_id
+    WHERE s.task_id = ANY(${keysOf(16)}) AND s.task_id = x.task_id AND ${WRITTEN}
     RETURNING s.task_id, s.sla
   ), settled AS (
     UPDATE ${S}.sla_breaches b SET resolved_at = x.at, resolution = x.how
     FROM jsonb_to_recordset($17::jsonb) AS x(task_id uuid, deadline text, how text, at timestamptz)
     WHERE b.task_id = ANY(${keysOf(17)}) AND b.task_id = x.task_id AND b.deadline = x.deadline AND b.resolved_at IS NULL
+      AND ${WRITTEN}
   ), timeline AS (
-    ${insertTimeline(18)}
+    ${insertTimeline(18, ` WHERE ${WRITTEN}`)}
     RETURNING *
   )`;
 
@@ -243,11 +259,14 @@ export type WriteReadBack = (offset: number) => { sql: string; params: unknown[]
 /** Parameters of createOrLock's INSERT before its inline CTEs' ($1-$12). */
 export const CREATE_PARAMS = 12;
 
-/** Parameters of the transition write before the outbox rows' ($1-$18). */
-export const CASE_WRITE_PARAMS = 18;
+/** Parameters of the transition write before the outbox rows' ($1-$19). */
+export const CASE_WRITE_PARAMS = 19;
+
+/** The case of task $1 if unit $2 holds it. */
+const BY_TASK = `case_id = (SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2)`;
 
 const CASE_COLUMNS =
-  'case_id, reference, state, report, sla_policy, routing_attempt, auto_close_at, created_at';
+  'case_id, reference, state, report, sla_policy, routing_attempt, auto_close_at, created_at, version';
 
 @Injectable()
 export class CaseRepository {
@@ -266,29 +285,37 @@ export class CaseRepository {
    * not among them; its task is in the (newest) case state, so the workflow reads it then.
    */
   async lock(manager: EntityManager, caseId: string): Promise<LoadedCase | undefined> {
-    return this.lockWhere(manager, 'case_id = $1', [caseId]);
+    return this.loadWhere(manager, 'case_id = $1', [caseId]);
   }
 
   /** `lock` for the case of a unit's own task; undefined when the task is not the unit's. */
   async lockByTask(manager: EntityManager, taskId: string, unitId: string): Promise<LoadedCase | undefined> {
-    return this.lockWhere(
-      manager,
-      `case_id = (SELECT case_id FROM ${S}.tasks WHERE task_id = $1 AND unit_id = $2)`,
-      [taskId, unitId],
-    );
+    return this.loadWhere(manager, BY_TASK, [taskId, unitId], true);
   }
 
-  private async lockWhere(
+  /**
+   * The case of a unit's own task and its clocks as one statement's snapshot saw them, locking
+   * nothing: for a change written by `write` alone, whose version check (`LoadedCase.version`)
+   * stands in for the lock. Every writer of the case, its tasks or their clocks holds the case row
+   * and raises its version (the workflow's `write`; the SLA scanner), so a write that finds the
+   * version it read changes exactly what was read. Undefined when the task is not the unit's.
+   */
+  async readByTask(manager: EntityManager, taskId: string, unitId: string): Promise<LoadedCase | undefined> {
+    return this.loadWhere(manager, BY_TASK, [taskId, unitId], false);
+  }
+
+  private async loadWhere(
     manager: EntityManager,
     where: string,
     params: unknown[],
+    lock = true,
   ): Promise<LoadedCase | undefined> {
     const [row] = (await manager.query(
       `SELECT c.*,
               (SELECT COALESCE(json_agg(json_build_array(k.task_id, k.sla)), '[]'::json)
-                 FROM (SELECT s.task_id, s.sla FROM ${S}.task_sla s WHERE s.case_id = c.case_id FOR NO KEY UPDATE) k
+                 FROM (SELECT s.task_id, s.sla FROM ${S}.task_sla s WHERE s.case_id = c.case_id${lock ? ' FOR NO KEY UPDATE' : ''}) k
               ) AS clocks
-         FROM (SELECT ${CASE_COLUMNS} FROM ${S}.cases WHERE ${where} FOR UPDATE) c`,
+         FROM (SELECT ${CASE_COLUMNS} FROM ${S}.cases WHERE ${where}${lock ? ' FOR UPDATE' : ''}) c`,
       params,
     )) as (CaseRow & { clocks: [string, unknown][] })[];
     return row ? { ...this.toLoaded(row), clocks: new Map(row.clocks) } : undefined;
@@ -340,6 +367,7 @@ export class CaseRepository {
       report,
       routingAttempt: 0,
       createdAt: new Date(),
+      version: 1,
     };
   }
 
@@ -391,6 +419,12 @@ export class CaseRepository {
    * tasks, their SLA clocks, the open breaches a changed clock settles, and the timeline entries.
    * The parts touch different rows, so the data-modifying CTEs do not see each other's writes and
    * need not; foreign keys are checked at the end of the statement.
+   *
+   * The case row is changed only if it is still `before.version`, and every other part (the
+   * outbox and `inline` CTEs too: built with the guard `WRITTEN`) only if it was: `written` false
+   * means the case changed since it was read and nothing was written. Under the case lock the
+   * version cannot have moved; without it (`readByTask`) the UPDATE waits for a transaction that
+   * holds the row and then finds the version it left.
    */
   async write(
     manager: EntityManager,
@@ -413,7 +447,7 @@ export class CaseRepository {
      * start after `offset`.
      */
     readBack?: WriteReadBack,
-  ): Promise<Record<string, unknown> | undefined> {
+  ): Promise<{ written: boolean; answer?: Record<string, unknown> }> {
     let autoCloseAt: Date | null = null;
     if (next.status === 'resolved') {
       autoCloseAt =
@@ -441,16 +475,20 @@ export class CaseRepository {
       JSON.stringify(parts.changedSlas),
       JSON.stringify(parts.settledBreaches),
       JSON.stringify(parts.timeline),
+      before.version,
     ];
     // One statement with the outbox rows as its last CTE; the pool prepares each shape of it.
     if (inline && !outbox) throw new Error('CaseRepository.write: inline CTEs come after the outbox rows');
     const all = [...params, ...(outbox?.params ?? []), ...(inline?.params ?? [])];
     const answer = readBack?.(all.length);
     const [row] = (await manager.query(
-      `${WRITE_SQL}${outbox ? `, outbox AS (${outbox.sql})` : ''}${inline ? `, ${inline.cteSql}` : ''} ${answer ? answer.sql : 'SELECT 1'}`,
+      `${WRITE_SQL}${outbox ? `, outbox AS (${outbox.sql})` : ''}${inline ? `, ${inline.cteSql}` : ''}
+       SELECT ${WRITTEN} AS written${answer ? ', answer.*' : ''}${answer ? ` FROM (${answer.sql}) answer` : ''}`,
       answer ? [...all, ...answer.params] : all,
-    )) as Record<string, unknown>[];
-    return answer ? row : undefined;
+    )) as ({ written: boolean } & Record<string, unknown>)[];
+    if (!row.written) return { written: false };
+    const { written, ...rest } = row;
+    return answer ? { written, answer: rest } : { written };
   }
 
   private toLoaded(row: CaseRow): LoadedCase {
@@ -463,6 +501,7 @@ export class CaseRepository {
       routingAttempt: row.routing_attempt,
       ...(row.auto_close_at ? { autoCloseAt: new Date(row.auto_close_at) } : {}),
       createdAt: new Date(row.created_at),
+      version: row.version,
     };
   }
 }

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ValidationFailedError } from '@app/contracts';
 import { bindWork, WorkContext } from '@app/observability';
 import { hashRequest, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, MessagingService } from '@app/platform';
+import { writeConflicts } from './dispatch.metrics';
 
 /**
  * Runs an HTTP mutation in one transaction. With an `Idempotency-Key` (optional, honoured when
@@ -43,5 +44,35 @@ export class MutationRunner {
       () => this.messaging.nudge(),
     );
     return { body: r.body as T, replayed: r.replayed };
+  }
+
+  /**
+   * Runs a mutation without a transaction held across its round trips: `attempt` reads without
+   * locking and writes in one statement that checks nothing changed since (or in a short
+   * transaction of its own, `transaction`), answering undefined when something had and nothing was
+   * written; it is read and tried again, `attempts` times in all. Undefined when every attempt
+   * conflicted: the caller then goes through `run`, whose lock cannot conflict. For requests
+   * without an Idempotency-Key (whose record must commit with the effect).
+   */
+  async optimistic<T>(
+    work: WorkContext,
+    attempt: (
+      manager: EntityManager,
+      transaction: <R>(effect: (manager: EntityManager) => Promise<R>) => Promise<R>,
+    ) => Promise<T | undefined>,
+    attempts = 3,
+  ): Promise<T | undefined> {
+    const transaction = <R>(effect: (manager: EntityManager) => Promise<R>) =>
+      this.dataSource.transaction((manager) => effect(bindWork(manager, work)));
+    for (let i = 1; i <= attempts; i++) {
+      // A manager of its own: the work is bound to it, its queries autocommit.
+      const body = await attempt(bindWork(this.dataSource.createEntityManager(), work), transaction);
+      if (body !== undefined) {
+        this.messaging.nudge();
+        return body;
+      }
+      writeConflicts.inc({ then: i < attempts ? 'retried' : 'locked' });
+    }
+    return undefined;
   }
 }

@@ -3,7 +3,15 @@ import { DataSource } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '@app/contracts';
 import type { WorkContext } from '@app/observability';
 import type { CaseCommand } from '../domain';
-import { CaseRepository, CaseViews, CaseWorkflow, decodeCursor, MutationRunner } from '../cases';
+import {
+  ApplyResult,
+  CaseRepository,
+  CaseViews,
+  CaseWorkflow,
+  decodeCursor,
+  LoadedCase,
+  MutationRunner,
+} from '../cases';
 import type { PartnerPrincipal } from '../units';
 import { ListTasksQuery, RequestExtensionDto, ResolveTaskDto } from './partner-tasks.dto';
 
@@ -43,13 +51,33 @@ export class PartnerTasksHandler {
     return this.views.partnerTask(this.dataSource, unit, taskId);
   }
 
-  act(
+  /**
+   * Without an Idempotency-Key the action reads its case without a lock and writes it in one
+   * statement that checks the case is still as read (two round trips, no transaction held while
+   * the service works between them); should it change meanwhile (the other unit of a case with a
+   * support task, the SLA scanner), it is read again, and after three such conflicts the action
+   * takes the case lock. With a key the key's record commits with the effect: one transaction,
+   * the case locked first.
+   */
+  async act(
     unit: PartnerPrincipal,
     taskId: string,
     action: PartnerAction,
     idempotencyKey: string | undefined,
     work: WorkContext,
-  ) {
+  ): Promise<{ body: Record<string, unknown>; replayed: boolean }> {
+    const command = this.command(unit, taskId, action);
+    if (idempotencyKey === undefined || idempotencyKey === '') {
+      const body = await this.mutations.optimistic(work, async (manager, transaction) => {
+        const loaded = await this.cases.readByTask(manager, taskId, unit.unitId);
+        if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
+        const applied = await this.workflow.applyUnlocked(manager, transaction, loaded, command, {
+          readBack: this.views.partnerTaskReadBack(unit, taskId, loaded.caseId),
+        });
+        return applied && this.after(unit, taskId, loaded, applied);
+      });
+      if (body) return { body, replayed: false };
+    }
     return this.mutations.run(
       work,
       `partner:${unit.unitId}`,
@@ -58,18 +86,20 @@ export class PartnerTasksHandler {
       async (manager) => {
         const loaded = await this.cases.lockByTask(manager, taskId, unit.unitId);
         if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
-        // The answer is read by the transition's own statement (no round trip of its own).
-        const { state, answer } = await this.workflow.apply(
-          manager,
-          loaded,
-          this.command(unit, taskId, action),
-          {
-            readBack: this.views.partnerTaskReadBack(unit, taskId, loaded.caseId),
-          },
-        );
-        return this.views.partnerTaskAfter(unit, taskId, answer, { state, report: loaded.report });
+        const applied = await this.workflow.apply(manager, loaded, command, {
+          readBack: this.views.partnerTaskReadBack(unit, taskId, loaded.caseId),
+        });
+        return this.after(unit, taskId, loaded, applied);
       },
     );
+  }
+
+  /** The task as the action left it: read by the transition's own statement (no round trip of its own). */
+  private after(unit: PartnerPrincipal, taskId: string, loaded: LoadedCase, applied: ApplyResult) {
+    return this.views.partnerTaskAfter(unit, taskId, applied.answer, {
+      state: applied.state,
+      report: loaded.report,
+    });
   }
 
   private command(unit: PartnerPrincipal, taskId: string, a: PartnerAction): CaseCommand {

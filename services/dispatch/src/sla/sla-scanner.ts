@@ -146,13 +146,20 @@ export class SlaScanner implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async fireDue(manager: EntityManager, now: Date, n: number): Promise<ScanResult> {
     // Case rows first (the workflow's lock order); a case another transaction holds is skipped now
-    // and fired on a later scan, after that transaction committed its own clock changes.
+    // and fired on a later scan, after that transaction committed its own clock changes. Their
+    // version goes up: the clocks are about to change, and a partner action that read this case
+    // without a lock must find its write refused and read the fired timers (CaseRepository.write).
     const locked = (await manager.query(
-      `SELECT c.case_id, c.reference, c.status, c.priority, c.category_code
-         FROM ${S}.cases c
-        WHERE c.case_id IN (SELECT s.case_id FROM ${S}.task_sla s WHERE s.next_timer_at <= $1
-                             ORDER BY s.next_timer_at LIMIT $2)
-        FOR UPDATE OF c SKIP LOCKED`,
+      `WITH held AS (
+         SELECT c.case_id FROM ${S}.cases c
+          WHERE c.case_id IN (SELECT s.case_id FROM ${S}.task_sla s WHERE s.next_timer_at <= $1
+                               ORDER BY s.next_timer_at LIMIT $2)
+          FOR UPDATE OF c SKIP LOCKED
+       ), raised AS (
+         UPDATE ${S}.cases c SET version = c.version + 1 FROM held WHERE c.case_id = held.case_id
+         RETURNING c.case_id, c.reference, c.status, c.priority, c.category_code
+       )
+       SELECT * FROM raised`,
       [now, this.config.batchSize],
     )) as LockedCase[];
     if (!locked.length) return { tasks: 0, fired: 0, candidates: n };
