@@ -281,8 +281,9 @@ export class CaseRepository {
    * re-checks it (EvalPlanQual). Every clock writer holds the case row first (the workflow's lock
    * order), and so does this statement: the clocks' sub-select runs on the case row the inner
    * SELECT has locked (put it beside the case's columns in that SELECT and it runs before the lock:
-   * the test partner-action-clock-under-lock then deadlocks). A clock created after the snapshot is
-   * not among them; its task is in the (newest) case state, so the workflow reads it then.
+   * the test partner-action-concurrency, "with a key", then deadlocks). A clock created after the
+   * snapshot is not among them; its task is in the (newest) case state, so the workflow reads it
+   * then.
    */
   async lock(manager: EntityManager, caseId: string): Promise<LoadedCase | undefined> {
     return this.loadWhere(manager, 'case_id = $1', [caseId]);
