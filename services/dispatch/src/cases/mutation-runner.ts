@@ -5,6 +5,11 @@ import { bindWork, WorkContext } from '@app/observability';
 import { hashRequest, IDEMPOTENCY_KEY_PATTERN, IdempotencyService, MessagingService } from '@app/platform';
 import { writeConflicts } from './dispatch.metrics';
 
+/** Whether a request names an Idempotency-Key (an empty header names none). */
+export function hasIdempotencyKey(key: string | undefined): key is string {
+  return key !== undefined && key !== '';
+}
+
 /**
  * Runs an HTTP mutation in one transaction. With an `Idempotency-Key` (optional, honoured when
  * present) the first answer is stored with the effect and replayed for a repeat of the same
@@ -26,7 +31,7 @@ export class MutationRunner {
     request: unknown,
     effect: (manager: EntityManager) => Promise<T>,
   ): Promise<{ body: T; replayed: boolean }> {
-    if (key === undefined || key === '') {
+    if (!hasIdempotencyKey(key)) {
       const body = await this.dataSource.transaction((manager) => effect(bindWork(manager, work)));
       this.messaging.nudge();
       return { body, replayed: false };

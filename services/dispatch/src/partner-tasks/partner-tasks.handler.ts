@@ -9,6 +9,7 @@ import {
   CaseViews,
   CaseWorkflow,
   decodeCursor,
+  hasIdempotencyKey,
   LoadedCase,
   MutationRunner,
 } from '../cases';
@@ -67,7 +68,7 @@ export class PartnerTasksHandler {
     work: WorkContext,
   ): Promise<{ body: Record<string, unknown>; replayed: boolean }> {
     const command = this.command(unit, taskId, action);
-    if (idempotencyKey === undefined || idempotencyKey === '') {
+    if (!hasIdempotencyKey(idempotencyKey)) {
       const body = await this.mutations.optimistic(work, async (manager, transaction) => {
         const loaded = await this.cases.readByTask(manager, taskId, unit.unitId);
         if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
