@@ -5,7 +5,7 @@ import { KafkaWatch, LagSampler } from './kafka-watch';
 import { keepAliveAgent, openLoop } from './load';
 import { ProcSampler, sleep } from './procs';
 import type { WebhookArrival } from './receiver';
-import { keptUp, stageLatencies, StageLatencies } from './stats';
+import { keptUp, Percentiles, percentiles, stageLatencies, StageLatencies } from './stats';
 import type { Target } from './target';
 import { CaseTracker } from './tracker';
 
@@ -39,6 +39,12 @@ export interface StepResult {
   partnerRate: number;
   /** Tasks notified but not yet accepted and resolved when the step's window ended. */
   partnerBacklog: number;
+  /**
+   * How long the partner simulator's accept and resolve of one task took together (two requests
+   * one after the other), for the tasks done in the step's window: what a unit's system waits.
+   * The simulator keeps 32 tasks in hand, so its rate is 32 over this while it has a backlog.
+   */
+  partnerMs: Percentiles;
   ok: boolean;
   why?: string;
   /** Delivered what it owed and drained (a p99 over the limit alone does not end the steps). */
@@ -59,8 +65,8 @@ export class TargetRun {
   private partnerActive = 0;
   partnerErrors = 0;
   partnerDone = 0;
-  /** When each task's resolve was answered (the partner rate of a step's window). */
-  private readonly partnerDoneAt: number[] = [];
+  /** When each task's resolve was answered and how long its accept and resolve took (ms). */
+  private readonly partnerDoneAt: { at: number; ms: number }[] = [];
   private index = 0;
   readonly results: StepResult[] = [];
 
@@ -109,11 +115,12 @@ export class TargetRun {
     while (this.partnerActive < 32 && this.partnerQueue.length) {
       const a = this.partnerQueue.shift()!;
       this.partnerActive++;
+      const started = performance.now();
       this.target
         .partnerAct(a)
         .then(() => {
           this.partnerDone++;
-          this.partnerDoneAt.push(Date.now());
+          this.partnerDoneAt.push({ at: Date.now(), ms: performance.now() - started });
         })
         .catch(() => this.partnerErrors++)
         .finally(() => {
@@ -207,8 +214,8 @@ export class TargetRun {
     const skip = Math.min(2000, (plan.seconds * 1000) / 5);
     const from = lr.startedAt + skip;
     const achieved = (this.tracker.notifiedBetween(from, windowEnd) / (windowEnd - from)) * 1000;
-    const partnerRate =
-      (this.partnerDoneAt.filter((t) => t >= from && t < windowEnd).length / (windowEnd - from)) * 1000;
+    const partnerInWindow = this.partnerDoneAt.filter((t) => t.at >= from && t.at < windowEnd);
+    const partnerRate = (partnerInWindow.length / (windowEnd - from)) * 1000;
     const latency = stageLatencies(cases);
     const lag = this.lag!.maxIn(lr.startedAt, Date.now());
     await this.lag!.sample();
@@ -250,6 +257,7 @@ export class TargetRun {
       partnerErrors: this.partnerErrors,
       partnerRate: Math.round(partnerRate * 10) / 10,
       partnerBacklog,
+      partnerMs: percentiles(partnerInWindow.map((t) => t.ms)),
       ok: verdict.ok,
       why: verdict.why,
       rateKept: verdict.rateKept,
@@ -257,7 +265,7 @@ export class TargetRun {
     this.results.push(r);
     this.log(
       `${this.target.name} ${plan.rate}/s × ${plan.seconds}s: achieved ${r.achieved}/s, e2e p50 ${latency.e2e.p50} p99 ${latency.e2e.p99} ms, ` +
-        `incomplete ${incomplete}, lag ${lag.total}, partner ${r.partnerRate}/s (backlog ${partnerBacklog})${verdict.ok ? '' : ` — saturated: ${verdict.why}`}`,
+        `incomplete ${incomplete}, lag ${lag.total}, partner ${r.partnerRate}/s (backlog ${partnerBacklog}; accept+resolve p50 ${r.partnerMs.p50} p99 ${r.partnerMs.p99} ms)${verdict.ok ? '' : ` — saturated: ${verdict.why}`}`,
     );
     return r;
   }
