@@ -11,6 +11,10 @@ export interface DispatchConfig {
   cookieSecure: boolean;
   /** Seconds an API-key → unit lookup is cached in memory. */
   unitCacheSeconds: number;
+  /** Partner task actions worked on at once (the rest wait their turn: InFlightGate). */
+  partnerActionsInFlight: number;
+  /** Partner task actions that may wait for a turn; beyond them a 503 with Retry-After. */
+  partnerActionsWaiting: number;
 }
 
 export const DISPATCH_CONFIG = Symbol('DISPATCH_CONFIG');
@@ -23,6 +27,8 @@ export function loadDispatchConfig(env: NodeJS.ProcessEnv = process.env): Dispat
     seedDemoStaff: (env.SEED_DEMO_STAFF ?? (env.NODE_ENV === 'production' ? 'false' : 'true')) === 'true',
     cookieSecure: env.COOKIE_SECURE === 'true',
     unitCacheSeconds: intEnv(env, 'UNIT_CACHE_SECONDS', 3),
+    partnerActionsInFlight: intEnv(env, 'PARTNER_ACTIONS_IN_FLIGHT', 8),
+    partnerActionsWaiting: intEnv(env, 'PARTNER_ACTIONS_WAITING', 2000),
   };
 }
 

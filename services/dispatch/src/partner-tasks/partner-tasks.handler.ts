@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '@app/contracts';
 import type { WorkContext } from '@app/observability';
@@ -13,7 +13,9 @@ import {
   LoadedCase,
   MutationRunner,
 } from '../cases';
+import { DISPATCH_CONFIG, DispatchConfig } from '../dispatch.config';
 import type { PartnerPrincipal } from '../units';
+import { InFlightGate } from './in-flight-gate';
 import { ListTasksQuery, RequestExtensionDto, ResolveTaskDto } from './partner-tasks.dto';
 
 export type PartnerAction =
@@ -26,13 +28,18 @@ export type PartnerAction =
 /** Partner units work their own tasks; another unit's task is "not found" (404), never "forbidden". */
 @Injectable()
 export class PartnerTasksHandler {
+  private readonly gate: InFlightGate;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly cases: CaseRepository,
     private readonly workflow: CaseWorkflow,
     private readonly views: CaseViews,
     private readonly mutations: MutationRunner,
-  ) {}
+    @Inject(DISPATCH_CONFIG) config: DispatchConfig,
+  ) {
+    this.gate = new InFlightGate(config.partnerActionsInFlight, config.partnerActionsWaiting);
+  }
 
   list(unit: PartnerPrincipal, q: ListTasksQuery) {
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
@@ -58,9 +65,19 @@ export class PartnerTasksHandler {
    * the service works between them); should it change meanwhile (the other unit of a case with a
    * support task, the SLA scanner), it is read again, and after three such conflicts the action
    * takes the case lock. With a key the key's record commits with the effect: one transaction,
-   * the case locked first.
+   * the case locked first. At most PARTNER_ACTIONS_IN_FLIGHT actions run at once (InFlightGate).
    */
-  async act(
+  act(
+    unit: PartnerPrincipal,
+    taskId: string,
+    action: PartnerAction,
+    idempotencyKey: string | undefined,
+    work: WorkContext,
+  ): Promise<{ body: Record<string, unknown>; replayed: boolean }> {
+    return this.gate.run(() => this.actNow(unit, taskId, action, idempotencyKey, work));
+  }
+
+  private async actNow(
     unit: PartnerPrincipal,
     taskId: string,
     action: PartnerAction,
