@@ -286,7 +286,7 @@ export class CaseRepository {
    * then.
    */
   async lock(manager: EntityManager, caseId: string): Promise<LoadedCase | undefined> {
-    return this.loadWhere(manager, 'case_id = $1', [caseId]);
+    return this.loadWhere(manager, 'case_id = $1', [caseId], true);
   }
 
   /** `lock` for the case of a unit's own task; undefined when the task is not the unit's. */
@@ -309,7 +309,8 @@ export class CaseRepository {
     manager: EntityManager,
     where: string,
     params: unknown[],
-    lock = true,
+    /** The case FOR UPDATE and its clocks FOR NO KEY UPDATE (`lock`), or nothing (`readByTask`). */
+    lock: boolean,
   ): Promise<LoadedCase | undefined> {
     const [row] = (await manager.query(
       `SELECT c.*,

@@ -74,42 +74,34 @@ export class PartnerTasksHandler {
     idempotencyKey: string | undefined,
     work: WorkContext,
   ): Promise<{ body: Record<string, unknown>; replayed: boolean }> {
-    return this.gate.run(() => this.actNow(unit, taskId, action, idempotencyKey, work));
-  }
-
-  private async actNow(
-    unit: PartnerPrincipal,
-    taskId: string,
-    action: PartnerAction,
-    idempotencyKey: string | undefined,
-    work: WorkContext,
-  ): Promise<{ body: Record<string, unknown>; replayed: boolean }> {
-    const command = this.command(unit, taskId, action);
-    if (!hasIdempotencyKey(idempotencyKey)) {
-      const body = await this.mutations.optimistic(work, async (manager, transaction) => {
-        const loaded = await this.cases.readByTask(manager, taskId, unit.unitId);
-        if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
-        const applied = await this.workflow.applyUnlocked(manager, transaction, loaded, command, {
-          readBack: this.views.partnerTaskReadBack(unit, taskId, loaded.caseId),
+    return this.gate.run(async () => {
+      const command = this.command(unit, taskId, action);
+      if (!hasIdempotencyKey(idempotencyKey)) {
+        const body = await this.mutations.optimistic(work, async (manager, transaction) => {
+          const loaded = await this.cases.readByTask(manager, taskId, unit.unitId);
+          if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
+          const applied = await this.workflow.applyUnlocked(manager, transaction, loaded, command, {
+            readBack: this.views.partnerTaskReadBack(unit, taskId, loaded.caseId),
+          });
+          return applied && this.after(unit, taskId, loaded, applied);
         });
-        return applied && this.after(unit, taskId, loaded, applied);
-      });
-      if (body) return { body, replayed: false };
-    }
-    return this.mutations.run(
-      work,
-      `partner:${unit.unitId}`,
-      idempotencyKey,
-      { taskId, action },
-      async (manager) => {
-        const loaded = await this.cases.lockByTask(manager, taskId, unit.unitId);
-        if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
-        const applied = await this.workflow.apply(manager, loaded, command, {
-          readBack: this.views.partnerTaskReadBack(unit, taskId, loaded.caseId),
-        });
-        return this.after(unit, taskId, loaded, applied);
-      },
-    );
+        if (body) return { body, replayed: false };
+      }
+      return this.mutations.run(
+        work,
+        `partner:${unit.unitId}`,
+        idempotencyKey,
+        { taskId, action },
+        async (manager) => {
+          const loaded = await this.cases.lockByTask(manager, taskId, unit.unitId);
+          if (!loaded) throw new NotFoundError('Task', 'DISPATCH.TASK_NOT_FOUND');
+          const applied = await this.workflow.apply(manager, loaded, command, {
+            readBack: this.views.partnerTaskReadBack(unit, taskId, loaded.caseId),
+          });
+          return this.after(unit, taskId, loaded, applied);
+        },
+      );
+    });
   }
 
   /** The task as the action left it: read by the transition's own statement (no round trip of its own). */

@@ -149,6 +149,7 @@ export class SlaScanner implements OnApplicationBootstrap, OnApplicationShutdown
     // and fired on a later scan, after that transaction committed its own clock changes. Their
     // version goes up: the clocks are about to change, and a partner action that read this case
     // without a lock must find its write refused and read the fired timers (CaseRepository.write).
+    // A SELECT over the UPDATE's rows: TypeORM answers a top-level UPDATE with [rows, count].
     const locked = (await manager.query(
       `WITH held AS (
          SELECT c.case_id FROM ${S}.cases c
