@@ -179,12 +179,20 @@ describe('a partner action and a concurrent change of its case (real Postgres)',
     locker = await session();
     for (const r of results) {
       expect(r.statuses).toEqual([200, 200]);
-      const { rows } = await locker.query<{ statuses: string[]; accepted: number }>(
+      // The task rows, and the case's own state: a write from a stale read would put the other
+      // unit's task back to assigned there.
+      const { rows } = await locker.query<{ statuses: string[]; inState: string[]; accepted: number }>(
         `SELECT (SELECT array_agg(t.status ORDER BY t.role) FROM dispatch.tasks t WHERE t.case_id = $1) AS statuses,
+                (SELECT array_agg(t->>'status' ORDER BY t->>'role') FROM dispatch.cases c,
+                   jsonb_array_elements(c.state->'tasks') t WHERE c.case_id = $1) AS "inState",
                 (SELECT count(*)::int FROM dispatch.timeline tl WHERE tl.case_id = $1 AND tl.event_type = 'case.accepted') AS accepted`,
         [r.caseId],
       );
-      expect(rows[0]).toEqual({ statuses: ['accepted', 'accepted'], accepted: 2 });
+      expect(rows[0]).toEqual({
+        statuses: ['accepted', 'accepted'],
+        inState: ['accepted', 'accepted'],
+        accepted: 2,
+      });
     }
   });
 });
