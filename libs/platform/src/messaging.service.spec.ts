@@ -83,4 +83,33 @@ describe('MessagingService.consume: the relay is woken after commits that wrote 
     // The spec's own afterCommit still runs for both.
     expect(afterCommits).toEqual(['quiet', 'writes']);
   });
+  it('nudges once after a chunk handler that built an outbox statement, not after one that wrote none', async () => {
+    const { svc } = service();
+    const nudges = jest.spyOn(svc, 'nudge').mockImplementation(() => undefined);
+    svc.consume({
+      name: 'c',
+      topics: [],
+      handle: async () => undefined,
+      handleChunk: async (items) => {
+        if (items.some((i) => i.event.type === 'writes'))
+          svc.outboxStatement(
+            [{ topic: Topic.CaseReported, type: 'case.reported', key: caseId, payload: reported }],
+            { correlationId: 'c-1' },
+          );
+      },
+    });
+    const spec = (svc as unknown as { specs: import('@app/messaging').ConsumerSpec[] }).specs[0];
+    const item = (type: string, offset: string) => ({
+      event: { type } as never,
+      meta: { topic: 'case.reported' as never, partition: 0, offset },
+    });
+    const quiet = [item('quiet', '0'), item('quiet', '1')];
+    await spec.handleChunk!(quiet, {} as never);
+    for (const i of quiet) spec.afterCommit!(i.event, i.meta);
+    expect(nudges).not.toHaveBeenCalled();
+    const writes = [item('quiet', '2'), item('writes', '3'), item('quiet', '4')];
+    await spec.handleChunk!(writes, {} as never);
+    for (const i of writes) spec.afterCommit!(i.event, i.meta);
+    expect(nudges).toHaveBeenCalledTimes(1);
+  });
 });

@@ -119,7 +119,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
    * consumed write none, and an empty relay cycle is a round trip for nothing).
    */
   consume(spec: ConsumerSpec): void {
-    const { handle, afterCommit } = spec;
+    const { handle, handleChunk, afterCommit } = spec;
     const wroteEvents = new WeakSet<object>();
     this.specs.push({
       ...spec,
@@ -129,6 +129,14 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
         // Another partition's handler may have written meanwhile: a wake too many, never one too few.
         if (this.writer.prepared !== before) wroteEvents.add(event);
       },
+      ...(handleChunk && {
+        handleChunk: async (items, manager) => {
+          const before = this.writer.prepared;
+          await handleChunk(items, manager);
+          // One of the chunk's events stands for it: its afterCommit nudges the relay.
+          if (this.writer.prepared !== before && items.length) wroteEvents.add(items[0].event);
+        },
+      }),
       afterCommit: (e, m) => {
         if (wroteEvents.delete(e)) this.nudge();
         afterCommit?.(e, m);

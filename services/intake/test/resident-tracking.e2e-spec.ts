@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { CaseResidentPayload, Topic } from '@app/contracts';
 import {
@@ -161,6 +162,112 @@ describe('resident tracking: status from case events, only with the tracking tok
     ]);
     expect(JSON.stringify(final.body)).not.toContain('internal');
     expect(v.status).toBe(200);
+  });
+
+  it('takes the events of one fetch together (one statement per chunk) with the same view and timeline as one by one', async () => {
+    const a = (await call<Answer>(`${intake.url}/v1/reports`, { body: report() })).body;
+    const b = (await call<Answer>(`${intake.url}/v1/reports`, { body: report() })).body;
+    const unknown = { caseId: randomUUID(), reference: 'R-20261123-9999' };
+    const t0 = Date.now();
+    const envelope = (
+      c: { caseId: string; reference: string },
+      type: string,
+      status: Parameters<typeof lifecycle>[2],
+      over: Parameters<typeof lifecycle>[3],
+      i: number,
+      eventId = randomUUID(),
+    ) => ({
+      eventId,
+      type,
+      schemaVersion: 1,
+      key: c.caseId,
+      caseId: c.caseId,
+      correlationId: `chunk-${i}`,
+      occurredAt: new Date(t0 + i).toISOString(),
+      producer: 'test',
+      payload: lifecycle(c.caseId, c.reference, status, {
+        at: new Date(t0 + i * 1000).toISOString(),
+        ...over,
+      }),
+    });
+    const resolveBy = new Date(t0 + 86_400_000).toISOString();
+    const acceptedA = envelope(a, 'case.accepted', 'accepted', { residentNote: 'A 已签收' }, 3);
+    const events = [
+      envelope(
+        a,
+        'case.assigned',
+        'assigned',
+        { unitName: '阳光物业', taskRole: 'lead', resolveBy, residentNote: 'A 已派单' },
+        1,
+      ),
+      envelope(
+        b,
+        'case.assigned',
+        'assigned',
+        { unitName: '自来水公司', taskRole: 'lead', residentNote: 'B 已派单' },
+        2,
+      ),
+      envelope(
+        a,
+        'case.assigned',
+        'assigned',
+        { unitName: '志愿服务队', taskRole: 'support', residentVisible: false },
+        2,
+      ),
+      acceptedA,
+      { ...acceptedA }, // the same event twice in one fetch: one entry
+      envelope(unknown, 'case.assigned', 'assigned', { unitName: 'Nobody', taskRole: 'lead' }, 4),
+      envelope(b, 'case.info-requested', 'in_progress', { residentNote: 'B 请补充门牌号' }, 5),
+      envelope(a, 'case.progress', 'in_progress', { residentVisible: false }, 6),
+      envelope(b, 'case.info-provided', 'in_progress', { residentVisible: false }, 7),
+    ];
+    const chunkedEvents = async () => {
+      const metrics = await (await fetch(`${intake.url}/metrics`)).text();
+      const sum =
+        /consumer_chunk_events_sum\{[^}]*consumer="resident-read-model",by="chunk-handler"\} (\d+)/.exec(
+          metrics,
+        );
+      return Number(sum?.[1] ?? 0);
+    };
+    const chunkedBefore = await chunkedEvents();
+    // One key: one partition, in this order, written by one request (so fetched together).
+    await producer.send({
+      topic: `${ns.topicPrefix}${Topic.CaseLifecycle}`,
+      acks: -1,
+      messages: events.map((e) => ({ key: a.caseId, value: JSON.stringify(e) })),
+    });
+    const ids = [...new Set(events.map((e) => e.eventId))];
+    await waitFor(
+      async () =>
+        (
+          await sql(
+            ns,
+            `SELECT 1 FROM intake.inbox WHERE consumer = 'resident-read-model' AND event_id = ANY($1::uuid[])`,
+            [ids],
+          )
+        ).length === ids.length,
+      { what: 'every event of the chunk' },
+    );
+    const viewOf = async (c: Answer) =>
+      (
+        await call<View>(`${intake.url}/v1/reports/${c.reference}`, {
+          headers: { 'X-Tracking-Token': c.trackingToken },
+        })
+      ).body;
+    const va = await viewOf(a);
+    expect(va).toMatchObject({
+      status: 'in_progress',
+      responsibleUnit: '阳光物业',
+      expectedBy: resolveBy,
+      infoRequested: false,
+    });
+    expect(va.timeline.map((t) => t.note)).toEqual([expect.any(String), 'A 已派单', 'A 已签收']);
+    const vb = await viewOf(b);
+    expect(vb).toMatchObject({ status: 'in_progress', responsibleUnit: '自来水公司', infoRequested: false });
+    expect(vb.timeline.map((t) => t.note)).toEqual([expect.any(String), 'B 已派单', 'B 请补充门牌号']);
+    expect(await sql(ns, `SELECT 1 FROM intake.timeline WHERE case_id = $1`, [unknown.caseId])).toEqual([]);
+    // They went through the chunk handler, not one by one.
+    expect((await chunkedEvents()) - chunkedBefore).toBe(events.length);
   });
 
   it('takes information only when the center asked for it, and feedback only once resolved', async () => {

@@ -1,4 +1,11 @@
-import { applyLifecycle, lifecyclePatch, ResidentView } from './resident-view';
+import {
+  applyLifecycle,
+  foldLifecycle,
+  LifecycleChange,
+  lifecyclePatch,
+  ResidentView,
+  TimelineEntry,
+} from './resident-view';
 
 describe('resident view', () => {
   const base: ResidentView = { status: 'reported', infoRequested: false };
@@ -94,5 +101,57 @@ describe('resident view', () => {
     };
     const change = { type: 'case.progress', status: 'in_progress' as const, residentVisible: false, at };
     expect(applyLifecycle(full, change).view).toEqual({ ...full, status: 'in_progress' });
+  });
+  it('folds a chunk of changes into one patch per case that ends where applying them one by one ends', () => {
+    // A seeded generator: the same sequences every run.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)];
+    const types = [
+      'case.assigned',
+      'case.accepted',
+      'case.progress',
+      'case.info-requested',
+      'case.info-provided',
+      'case.resolved',
+      'case.closed',
+      'case.merged',
+      'case.sla-warning',
+    ];
+    const statuses = ['assigned', 'accepted', 'in_progress', 'resolved', 'closed', 'cancelled'] as const;
+    const start: ResidentView = { status: 'reported', infoRequested: false, lastResidentNote: 'received' };
+    for (let round = 0; round < 200; round++) {
+      const changes = Array.from({ length: 1 + rnd(12) }, (_, i) => {
+        const change: LifecycleChange = {
+          type: pick(types),
+          status: pick(statuses),
+          residentVisible: rnd(3) > 0,
+          at: new Date(Date.UTC(2026, 10, 23, 10, 0, i)).toISOString(),
+          ...(rnd(2) ? { unitName: pick(['阳光物业', 'Water Co', 'Helpers']) } : {}),
+          ...(rnd(2) ? { taskRole: pick(['lead', 'support'] as const) } : {}),
+          ...(rnd(3) === 0 ? { categoryCode: pick(['drain', 'light']) } : {}),
+          ...(rnd(3) === 0 ? { resolveBy: `2026-11-2${rnd(9)}T10:00:00.000Z` } : {}),
+          ...(rnd(3) === 0 ? { residentNote: pick(['已签收', '  ', 'on the way']) } : {}),
+          ...(rnd(4) === 0 ? { mergedIntoReference: 'R-20261123-0001' } : {}),
+        };
+        return { caseId: pick(['a', 'b', 'c']), eventId: `e${i}`, change };
+      });
+      const folded = foldLifecycle(changes);
+      expect(folded.map((f) => f.caseId)).toEqual([...new Set(changes.map((c) => c.caseId))]);
+      for (const { caseId, patch, entries } of folded) {
+        let view = start;
+        const expected: (TimelineEntry & { eventId: string })[] = [];
+        for (const c of changes.filter((x) => x.caseId === caseId)) {
+          const next = applyLifecycle(view, c.change);
+          view = next.view;
+          if (next.entry) expected.push({ ...next.entry, eventId: c.eventId });
+        }
+        expect({ ...start, ...patch }).toEqual(view);
+        expect(entries).toEqual(expected);
+      }
+    }
   });
 });

@@ -89,4 +89,33 @@ export function applyLifecycle(
   return entry ? { view: next, entry } : { view: next };
 }
 
+/** The changes of one case folded in their order: the patch they make together, each one's entry. */
+export interface FoldedLifecycle {
+  caseId: string;
+  patch: ResidentViewPatch;
+  entries: (TimelineEntry & { eventId: string })[];
+}
+
+/**
+ * Folds a run of lifecycle changes (a consumer's chunk, in partition order) into one patch per
+ * case, so the view is written once per case: a later change's fields replace an earlier one's,
+ * fields a change does not set are kept, exactly as applying them one after the other. Cases
+ * come in the order of their first change; entries keep theirs.
+ */
+export function foldLifecycle(
+  changes: { caseId: string; eventId: string; change: LifecycleChange }[],
+): FoldedLifecycle[] {
+  const byCase = new Map<string, FoldedLifecycle>();
+  for (const { caseId, eventId, change } of changes) {
+    const { patch, entry } = lifecyclePatch(change);
+    const folded = byCase.get(caseId);
+    const entries = entry ? [{ ...entry, eventId }] : [];
+    if (folded) {
+      folded.patch = { ...folded.patch, ...patch };
+      folded.entries.push(...entries);
+    } else byCase.set(caseId, { caseId, patch, entries });
+  }
+  return [...byCase.values()];
+}
+
 export const RECEIVED_NOTE = DEFAULT_NOTES['case.reported'] as string;

@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CaseStatus, Channel, LocationDto, MediaRefDto, ReporterDto } from '@app/contracts';
 import { InboxClaim, withInbox } from '@app/messaging';
-import { hashTrackingToken, ResidentViewPatch, TimelineEntry, tokenMatchesAny } from '../domain';
+import {
+  FoldedLifecycle,
+  hashTrackingToken,
+  ResidentViewPatch,
+  TimelineEntry,
+  tokenMatchesAny,
+} from '../domain';
 
 /** A report row as intake keeps it (the report itself and the resident read model). */
 export interface ReportRow {
@@ -286,6 +292,62 @@ export class ReportsRepository {
     );
     const rows = (await m.query(sql, params)) as unknown[];
     return rows.length > 0;
+  }
+
+  /**
+   * `applyLifecyclePatch` for many cases in ONE statement (a consumer chunk's changes, folded to
+   * one patch per case by `foldLifecycle`): the same COALESCE rules per case, every entry of a
+   * case intake knows appended in the given order. Answers the cases intake knows.
+   */
+  async applyLifecyclePatches(m: EntityManager, folded: FoldedLifecycle[]): Promise<Set<string>> {
+    if (!folded.length) return new Set();
+    const views = folded.map(({ caseId, patch: v }) => ({
+      case_id: caseId,
+      status: v.status,
+      unit_name: v.unitName ?? null,
+      expected_at: v.expectedAt ?? null,
+      routed_category_code: v.routedCategoryCode ?? null,
+      info_requested: v.infoRequested ?? null,
+      merged_into_reference: v.mergedIntoReference ?? null,
+      last_resident_note: v.lastResidentNote ?? null,
+    }));
+    const entries = folded
+      .flatMap(({ caseId, entries: es }) => es.map((e) => ({ caseId, ...e })))
+      .map((e, ord) => ({
+        ord,
+        case_id: e.caseId,
+        event_id: e.eventId,
+        type: e.type,
+        status: e.status,
+        note: e.note ?? null,
+        at: e.at,
+      }));
+    const rows = (await m.query(
+      `WITH v AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(case_id uuid, status text, unit_name text,
+           expected_at timestamptz, routed_category_code text, info_requested boolean,
+           merged_into_reference text, last_resident_note text)
+       ), r AS (
+         UPDATE intake.reports p SET status = v.status, unit_name = COALESCE(v.unit_name, p.unit_name),
+           expected_at = COALESCE(v.expected_at, p.expected_at),
+           routed_category_code = COALESCE(v.routed_category_code, p.routed_category_code),
+           info_requested = COALESCE(v.info_requested, p.info_requested),
+           merged_into_reference = COALESCE(v.merged_into_reference, p.merged_into_reference),
+           last_resident_note = COALESCE(v.last_resident_note, p.last_resident_note), updated_at = now()
+         FROM v WHERE p.case_id = v.case_id RETURNING p.case_id
+       ), t AS (
+         INSERT INTO intake.timeline (case_id, event_id, type, status, note, at)
+         SELECT e.case_id, e.event_id, e.type, e.status, e.note, e.at
+         FROM jsonb_to_recordset($2::jsonb) AS e(ord int, case_id uuid, event_id uuid, type text, status text,
+           note text, at timestamptz)
+         WHERE e.case_id IN (SELECT case_id FROM r)
+         ORDER BY e.ord
+         ON CONFLICT (event_id) DO NOTHING
+       )
+       SELECT case_id FROM r`,
+      [JSON.stringify(views), JSON.stringify(entries)],
+    )) as { case_id: string }[];
+    return new Set(rows.map((r) => r.case_id));
   }
 
   async setInfoRequested(m: EntityManager, caseId: string, value: boolean): Promise<void> {
