@@ -32,6 +32,13 @@ const unreachable = counter(
   'Recipients an event should reach but who have no usable channel',
 );
 
+/** An event's plan with what its delivery rows are written with. */
+interface Planned {
+  facts: EventFacts;
+  plan: NotificationPlan;
+  correlationId: string;
+}
+
 export type CaseEventCommand =
   | { kind: 'reported'; event: EventEnvelope<CaseReportedPayload> }
   | { kind: 'co-reported'; event: EventEnvelope<CaseResidentPayload> }
@@ -63,6 +70,29 @@ export class CaseEventsHandler {
    * should look).
    */
   async handle(cmd: CaseEventCommand, m: EntityManager, inbox?: InboxClaim): Promise<boolean> {
+    const one = await this.plan(cmd, m, inbox);
+    await this.deliveries.insertEventDeliveries(m, one.facts, one.plan.deliveries, one.plan.unreachable);
+    return this.queued(one);
+  }
+
+  /**
+   * Handles a chunk's events (one partition's, in order; their inbox rows written by the runner):
+   * each event's case record and plan in turn, as `handle` would (each plan reads the case as the
+   * events before it left it), then every event's delivery rows in ONE statement. Returns the ids
+   * of the events that queued deliveries due now.
+   */
+  async handleChunk(cmds: CaseEventCommand[], m: EntityManager): Promise<Set<string>> {
+    const plans: Planned[] = [];
+    for (const cmd of cmds) plans.push(await this.plan(cmd, m));
+    await this.deliveries.insertDeliveries(
+      m,
+      plans.map((p) => ({ facts: p.facts, planned: p.plan.deliveries, unreachable: p.plan.unreachable })),
+    );
+    return new Set(plans.filter((p) => this.queued(p)).map((p) => p.facts.eventId));
+  }
+
+  /** Records what the event tells about the case (one statement) and plans its deliveries. */
+  private async plan(cmd: CaseEventCommand, m: EntityManager, inbox?: InboxClaim): Promise<Planned> {
     const { event } = cmd;
     let input: PlanInput;
     let record: Omit<CaseRecord, 'residents' | 'unitId' | 'roles'>;
@@ -133,13 +163,15 @@ export class CaseEventsHandler {
       reference: caseInfo.reference,
       occurredAt: event.occurredAt,
     };
-    await this.deliveries.insertEventDeliveries(m, facts, plan.deliveries, plan.unreachable);
+    return { facts, plan, correlationId: event.correlationId };
+  }
+
+  /** Counts and logs what an event's rows (now written) queued; true when some are due now. */
+  private queued({ facts, plan, correlationId }: Planned): boolean {
     for (const d of plan.deliveries) planned.inc({ channel: d.channel });
     for (const u of plan.unreachable) {
       unreachable.inc();
-      this.log.warn(`event ${event.eventId} (${event.type}): ${u.reason}`, {
-        correlationId: event.correlationId,
-      });
+      this.log.warn(`event ${facts.eventId} (${facts.eventType}): ${u.reason}`, { correlationId });
     }
     const now = Date.now();
     return plan.deliveries.some((d) => !d.notBefore || d.notBefore.getTime() <= now);

@@ -8,11 +8,10 @@ import {
   PayloadOf,
   Topic,
 } from '@app/contracts';
-import type { EntityManager } from 'typeorm';
 import type { MessageMeta } from '@app/messaging';
 import { MessagingService } from '@app/platform';
 import { DeliveryWorker } from '../delivery-worker';
-import { CaseEventsHandler } from './case-events.handler';
+import { CaseEventCommand, CaseEventsHandler } from './case-events.handler';
 
 /** Events handled but not yet committed that queued due deliveries; bounded in case some never commit. */
 const MAX_PENDING_WAKES = 10_000;
@@ -39,15 +38,14 @@ export class CaseEventsKafkaConsumer implements OnModuleInit {
       // The handler's first statement (the case record) writes the event's inbox row.
       inbox: 'first-statement',
       handle: async (event, manager, meta) => {
-        if (await this.route(event, manager, meta)) {
-          // An event whose transaction rolled back and is never committed (dead-lettered) leaves
-          // its id here: drop them all now and then, and look once (a wake too many is harmless).
-          if (this.dueAfterCommit.size >= MAX_PENDING_WAKES) {
-            this.dueAfterCommit.clear();
-            this.worker.wake();
-          }
-          this.dueAfterCommit.add(event.eventId);
-        }
+        const cmd = commandOf(event, meta);
+        if (cmd && (await this.handler.handle(cmd, manager, meta.inbox)))
+          this.dueAfterCommitOf(event.eventId);
+      },
+      // A chunk: each event's case record in turn, every delivery row in one statement.
+      handleChunk: async (items, manager) => {
+        const cmds = items.flatMap(({ event, meta }) => commandOf(event, meta) ?? []);
+        for (const id of await this.handler.handleChunk(cmds, manager)) this.dueAfterCommitOf(id);
       },
       afterCommit: (event) => {
         if (this.dueAfterCommit.delete(event.eventId)) this.worker.wake();
@@ -55,41 +53,33 @@ export class CaseEventsKafkaConsumer implements OnModuleInit {
     });
   }
 
-  /** Decodes by topic and hands the event to the handler; true when it queued deliveries due now. */
-  private route(
-    event: EventEnvelope<PayloadOf[Topic]>,
-    manager: EntityManager,
-    meta: MessageMeta,
-  ): Promise<boolean> {
-    switch (meta.topic) {
-      case Topic.CaseReported:
-        return this.handler.handle(
-          { kind: 'reported', event: event as EventEnvelope<CaseReportedPayload> },
-          manager,
-          meta.inbox,
-        );
-      case Topic.CaseResident:
-        // Feedback and added information are dispatch's business; only co-reports add a recipient.
-        if (event.type !== 'case.co-reported') return Promise.resolve(false);
-        return this.handler.handle(
-          { kind: 'co-reported', event: event as EventEnvelope<CaseResidentPayload> },
-          manager,
-          meta.inbox,
-        );
-      case Topic.CaseLifecycle:
-        return this.handler.handle(
-          { kind: 'lifecycle', event: event as EventEnvelope<CaseLifecyclePayload> },
-          manager,
-          meta.inbox,
-        );
-      case Topic.CaseTriageRequired:
-        return this.handler.handle(
-          { kind: 'triage', event: event as EventEnvelope<CaseTriageRequiredPayload> },
-          manager,
-          meta.inbox,
-        );
-      default:
-        return Promise.resolve(false);
+  /** The event queued deliveries due now: wake the worker once its transaction commits. */
+  private dueAfterCommitOf(eventId: string): void {
+    // An event whose transaction rolled back and is never committed (dead-lettered) leaves
+    // its id here: drop them all now and then, and look once (a wake too many is harmless).
+    if (this.dueAfterCommit.size >= MAX_PENDING_WAKES) {
+      this.dueAfterCommit.clear();
+      this.worker.wake();
     }
+    this.dueAfterCommit.add(eventId);
+  }
+}
+
+/** The handler's command for an event of a topic notification reacts to; undefined to ignore it. */
+function commandOf(event: EventEnvelope<PayloadOf[Topic]>, meta: MessageMeta): CaseEventCommand | undefined {
+  switch (meta.topic) {
+    case Topic.CaseReported:
+      return { kind: 'reported', event: event as EventEnvelope<CaseReportedPayload> };
+    case Topic.CaseResident:
+      // Feedback and added information are dispatch's business; only co-reports add a recipient.
+      return event.type === 'case.co-reported'
+        ? { kind: 'co-reported', event: event as EventEnvelope<CaseResidentPayload> }
+        : undefined;
+    case Topic.CaseLifecycle:
+      return { kind: 'lifecycle', event: event as EventEnvelope<CaseLifecyclePayload> };
+    case Topic.CaseTriageRequired:
+      return { kind: 'triage', event: event as EventEnvelope<CaseTriageRequiredPayload> };
+    default:
+      return undefined;
   }
 }

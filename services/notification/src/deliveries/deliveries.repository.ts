@@ -83,6 +83,13 @@ export interface EventFacts {
   occurredAt: string;
 }
 
+/** One event's delivery rows for `insertDeliveries`. */
+export interface EventDeliveries {
+  facts: EventFacts;
+  planned: PlannedDelivery[];
+  unreachable?: { recipient: string; reason: string }[];
+}
+
 export interface DeliveryQuery {
   caseId?: string;
   recipient?: string;
@@ -141,67 +148,88 @@ export class DeliveriesRepository {
    * (event, recipient, channel) is a no-op (the id is derived from the three). Returns how many
    * rows were inserted.
    */
-  async insertEventDeliveries(
+  insertEventDeliveries(
     m: EntityManager,
     facts: EventFacts,
     planned: PlannedDelivery[],
     unreachable: { recipient: string; reason: string }[] = [],
   ): Promise<number> {
-    if (!planned.length && !unreachable.length) return 0;
-    const caseKey = facts.caseId ?? '-';
-    const rows = [
-      ...planned.map((p) => ({
-        id: deliveryIdOf(facts.eventId, p.recipient, p.channel),
-        recipient: p.recipient,
-        recipient_kind: p.recipientKind,
-        channel: p.channel,
-        endpoint: p.endpoint,
-        lane: `${caseKey}|${p.channel}|${p.endpoint}`,
-        template_key: p.templateKey,
-        locale: p.locale,
-        urgent: p.urgent,
-        subject: p.message.subject,
-        body: p.message.text,
-        data: p.data,
-        status: 'pending',
-        not_before: p.notBefore ? p.notBefore.toISOString() : null,
-        last_error: null,
-      })),
-      ...unreachable.map((u) => ({
-        id: deliveryIdOf(facts.eventId, u.recipient, 'none'),
-        recipient: u.recipient,
-        recipient_kind: 'unreachable',
-        channel: 'none',
-        endpoint: '',
-        lane: `${caseKey}|none|${u.recipient}`,
-        template_key: 'none',
-        locale: 'zh-CN',
-        urgent: false,
-        subject: '',
-        body: '',
-        data: {},
-        status: 'dead',
-        not_before: null,
-        last_error: `UNREACHABLE: ${u.reason}`,
-      })),
-    ];
+    return this.insertDeliveries(m, [{ facts, planned, unreachable }]);
+  }
+
+  /**
+   * `insertEventDeliveries` for many events in ONE statement (a consumer chunk's): each event's
+   * rows in that order, the events in the order given, so `seq` orders every lane as inserting
+   * them one event after the other would.
+   */
+  async insertDeliveries(m: EntityManager, events: EventDeliveries[]): Promise<number> {
+    const rows = events.flatMap(({ facts, planned, unreachable = [] }) => {
+      const caseKey = facts.caseId ?? '-';
+      const event = {
+        event_id: facts.eventId,
+        event_type: facts.eventType,
+        case_id: facts.caseId,
+        reference: facts.reference,
+        occurred_at: facts.occurredAt,
+      };
+      return [
+        ...planned.map((p) => ({
+          ...event,
+          id: deliveryIdOf(facts.eventId, p.recipient, p.channel),
+          recipient: p.recipient,
+          recipient_kind: p.recipientKind,
+          channel: p.channel,
+          endpoint: p.endpoint,
+          lane: `${caseKey}|${p.channel}|${p.endpoint}`,
+          template_key: p.templateKey,
+          locale: p.locale,
+          urgent: p.urgent,
+          subject: p.message.subject,
+          body: p.message.text,
+          data: p.data,
+          status: 'pending',
+          not_before: p.notBefore ? p.notBefore.toISOString() : null,
+          last_error: null,
+        })),
+        ...unreachable.map((u) => ({
+          ...event,
+          id: deliveryIdOf(facts.eventId, u.recipient, 'none'),
+          recipient: u.recipient,
+          recipient_kind: 'unreachable',
+          channel: 'none',
+          endpoint: '',
+          lane: `${caseKey}|none|${u.recipient}`,
+          template_key: 'none',
+          locale: 'zh-CN',
+          urgent: false,
+          subject: '',
+          body: '',
+          data: {},
+          status: 'dead',
+          not_before: null,
+          last_error: `UNREACHABLE: ${u.reason}`,
+        })),
+      ];
+    });
+    if (!rows.length) return 0;
     const inserted = (await m.query(
       `INSERT INTO ${this.s}.deliveries
          (id, event_id, event_type, case_id, reference, recipient, recipient_kind, channel, endpoint, lane, template_key,
           locale, urgent, subject, body, data, status, not_before, next_attempt_at, occurred_at, dead_at, last_error)
-       SELECT x.id, $1::uuid, $2::text, $3::uuid, $4::text, x.recipient, x.recipient_kind, x.channel, x.endpoint, x.lane,
-              x.template_key, x.locale, x.urgent, x.subject, x.body, x.data, x.status, x.not_before,
-              COALESCE(x.not_before, now()), $5::timestamptz, CASE WHEN x.channel = 'none' THEN now() END, x.last_error
-       FROM ROWS FROM (json_to_recordset($6::json) AS (
-         id uuid, recipient text, recipient_kind text, channel text, endpoint text, lane text, template_key text,
+       SELECT x.id, x.event_id, x.event_type, x.case_id, x.reference, x.recipient, x.recipient_kind, x.channel, x.endpoint,
+              x.lane, x.template_key, x.locale, x.urgent, x.subject, x.body, x.data, x.status, x.not_before,
+              COALESCE(x.not_before, now()), x.occurred_at, CASE WHEN x.channel = 'none' THEN now() END, x.last_error
+       FROM ROWS FROM (json_to_recordset($1::json) AS (
+         id uuid, event_id uuid, event_type text, case_id uuid, reference text, occurred_at timestamptz,
+         recipient text, recipient_kind text, channel text, endpoint text, lane text, template_key text,
          locale text, urgent boolean, subject text, body text, data jsonb, status text, not_before timestamptz,
          last_error text)) WITH ORDINALITY AS x(
-         id, recipient, recipient_kind, channel, endpoint, lane, template_key, locale, urgent, subject, body, data,
-         status, not_before, last_error, ord)
+         id, event_id, event_type, case_id, reference, occurred_at, recipient, recipient_kind, channel, endpoint, lane,
+         template_key, locale, urgent, subject, body, data, status, not_before, last_error, ord)
        ORDER BY x.ord
        ON CONFLICT (id) DO NOTHING
        RETURNING id`,
-      [facts.eventId, facts.eventType, facts.caseId, facts.reference, facts.occurredAt, JSON.stringify(rows)],
+      [JSON.stringify(rows)],
     )) as unknown[];
     return inserted.length;
   }
