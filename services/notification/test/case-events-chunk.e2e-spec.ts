@@ -108,40 +108,40 @@ describe('case events taken as a chunk queue the same deliveries as one at a tim
       onTask('case.resolved', { status: 'resolved', residentVisible: true, residentNote: '已疏通' }),
       onTask('case.closed', { status: 'closed', residentVisible: true, closedHow: 'center_verified' }),
     ];
-    return { reference, reported, coReported, lifecycle };
+    return { caseId, reference, reported, coReported, lifecycle };
   }
 
-  const rowsOf = async (caseId: string, reference: string) =>
+  /** A case's delivery rows, its own ids and reference masked; each row's event by its place in the story. */
+  const rowsOf = async ({ caseId, reference, reported, coReported, lifecycle }: ReturnType<typeof story>) =>
     (
       await db.query(
-        `SELECT event_type, recipient, recipient_kind, channel, endpoint, template_key, locale, urgent,
+        `SELECT array_position($3::uuid[], event_id) AS event_no, event_type, recipient, recipient_kind, channel,
+                endpoint, template_key, locale, urgent,
                 replace(replace(lane, $1::text, 'CASE'), $2::text, 'REF') AS lane,
                 replace(subject, $2::text, 'REF') AS subject, replace(body, $2::text, 'REF') AS body,
                 not_before IS NOT NULL AS held, dead_at IS NOT NULL AND channel = 'none' AS unreachable,
                 rank() OVER (PARTITION BY lane ORDER BY seq) AS place_in_lane
          FROM notification.deliveries WHERE case_id = $1::uuid ORDER BY seq`,
-        [caseId, reference],
+        [caseId, reference, [reported, coReported, ...lifecycle].map((e) => e.eventId)],
       )
     ).rows;
 
   it('plans each event on the case as the events before it left it, and inserts the rows in order', async () => {
-    const one = randomUUID();
-    const chunked = randomUUID();
-    const a = story(one);
-    const b = story(chunked);
-    // The reports and co-reports alike, each handled before the next is sent.
-    for (const s of [a, b]) {
-      await produce(producer, ns, Topic.CaseReported, [s.reported]);
-      await waitFor(() => handled([s.reported.eventId]), { what: 'the report' });
-      await produce(producer, ns, Topic.CaseResident, [s.coReported]);
-      await waitFor(() => handled([s.coReported.eventId]), { what: 'the co-report' });
-    }
-    // Case one: each lifecycle event alone, the next sent only once the last is handled.
-    for (const e of a.lifecycle) {
-      await produce(producer, ns, Topic.CaseLifecycle, [e]);
+    const a = story(randomUUID());
+    const b = story(randomUUID());
+    const c = story(randomUUID());
+    // Case one: each event alone, the next sent only once the last is handled.
+    const alone: [Topic, Envelope<unknown>][] = [
+      [Topic.CaseReported, a.reported],
+      [Topic.CaseResident, a.coReported],
+      ...a.lifecycle.map((e): [Topic, Envelope<unknown>] => [Topic.CaseLifecycle, e]),
+    ];
+    for (const [topic, e] of alone) {
+      await produce(producer, ns, topic, [e]);
       await waitFor(() => handled([e.eventId]), { what: `${e.type} of case one` });
     }
-    // Case two: the same story in one request (one partition, one fetch: one chunk).
+    // Cases two and three: each topic's events in one request under one key (one partition, one
+    // fetch: one chunk), the two cases' interleaved.
     const chunkEvents = async () => {
       const text = await (await fetch(`${svc.url}/metrics`)).text();
       const sum = /consumer_chunk_events_sum\{[^}]*consumer="case-events",by="chunk-handler"\} (\d+)/.exec(
@@ -149,13 +149,24 @@ describe('case events taken as a chunk queue the same deliveries as one at a tim
       );
       return Number(sum?.[1] ?? 0);
     };
-    const before = await chunkEvents();
-    await produce(producer, ns, Topic.CaseLifecycle, b.lifecycle as Envelope<unknown>[]);
-    await waitFor(() => handled(b.lifecycle.map((e) => e.eventId)), { what: 'the chunk' });
-    expect((await chunkEvents()) - before).toBe(b.lifecycle.length);
+    const together = async (topic: Topic, events: Envelope<unknown>[]) => {
+      const before = await chunkEvents();
+      await producer.send({
+        topic: `${ns.topicPrefix}${topic}`,
+        acks: -1,
+        messages: events.map((e) => ({ key: b.caseId, value: JSON.stringify(e) })),
+      });
+      await waitFor(() => handled(events.map((e) => e.eventId)), { what: `the chunk on ${topic}` });
+      expect((await chunkEvents()) - before).toBe(events.length);
+    };
+    await together(Topic.CaseReported, [b.reported, c.reported]);
+    await together(Topic.CaseResident, [b.coReported, c.coReported]);
+    await together(
+      Topic.CaseLifecycle,
+      b.lifecycle.flatMap((e, i) => [e, c.lifecycle[i]]),
+    );
 
-    const expected = await rowsOf(one, a.reference);
-    const got = await rowsOf(chunked, b.reference);
+    const expected = await rowsOf(a);
     // Every event queued something: residents (two, on their channels), the unit's webhook, its
     // supervisor, the center.
     expect(new Set(expected.map((r) => r.event_type))).toEqual(
@@ -165,6 +176,7 @@ describe('case events taken as a chunk queue the same deliveries as one at a tim
     expect(
       expected.filter((r) => r.event_type === 'case.closed' && r.recipient_kind === 'resident'),
     ).toHaveLength(2);
-    expect(got).toEqual(expected);
+    expect(expected.every((r) => r.event_no !== null)).toBe(true);
+    expect([await rowsOf(b), await rowsOf(c)]).toEqual([expected, expected]);
   });
 });

@@ -24,13 +24,20 @@ import {
 import { DeliveriesRepository, EventFacts } from '../deliveries/deliveries.repository';
 import { NOTIFICATION_CONFIG } from '../notification.di-tokens';
 import type { NotificationConfig } from '../notification.config';
-import { CaseRecord, RecipientsRepository } from '../recipients/recipients.repository';
+import { CaseContext, CaseRecord, RecipientsRepository } from '../recipients/recipients.repository';
 
 const planned = counter('notifications_planned_total', 'Deliveries queued from case events', ['channel']);
 const unreachable = counter(
   'notifications_unreachable_total',
   'Recipients an event should reach but who have no usable channel',
 );
+
+/** An event ready to record: its case record (with what its plan reads) and the plan's input. */
+interface Prepared {
+  event: CaseEventCommand['event'];
+  input: PlanInput;
+  record: CaseRecord;
+}
 
 /** An event's plan with what its delivery rows are written with. */
 interface Planned {
@@ -70,20 +77,45 @@ export class CaseEventsHandler {
    * should look).
    */
   async handle(cmd: CaseEventCommand, m: EntityManager, inbox?: InboxClaim): Promise<boolean> {
-    const one = await this.plan(cmd, m, inbox);
+    const prepared = this.prepare(cmd);
+    const [loaded] = await this.recipients.recordCases(m, [prepared.record], inbox);
+    const one = this.plan(prepared, loaded);
     await this.deliveries.insertEventDeliveries(m, one.facts, one.plan.deliveries, one.plan.unreachable);
     return this.queued(one);
   }
 
   /**
-   * Handles a chunk's events (one partition's, in order; their inbox rows written by the runner):
-   * each event's case record and plan in turn, as `handle` would (each plan reads the case as the
-   * events before it left it), then every event's delivery rows in ONE statement. Returns the ids
-   * of the events that queued deliveries due now.
+   * Handles a chunk's events (one partition's, in order; their inbox rows written by the runner)
+   * with the effect of `handle` on each in turn, in few statements: the cases are recorded in
+   * rounds, the first event of every case in one statement, then the second of those with more,
+   * and so on (so each plan reads its case as the events before it left it; nothing of one case
+   * is read for another), then every event's delivery rows in ONE statement, in event order.
+   * Returns the ids of the events that queued deliveries due now.
    */
   async handleChunk(cmds: CaseEventCommand[], m: EntityManager): Promise<Set<string>> {
-    const plans: Planned[] = [];
-    for (const cmd of cmds) plans.push(await this.plan(cmd, m));
+    const prepared = cmds.map((cmd) => this.prepare(cmd));
+    const loaded: CaseContext[] = [];
+    let pending = prepared.map((_, i) => i);
+    while (pending.length) {
+      const cases = new Set<string>();
+      const round: number[] = [];
+      const later: number[] = [];
+      for (const i of pending) {
+        const caseId = prepared[i].record.upsert.caseId;
+        if (cases.has(caseId)) later.push(i);
+        else {
+          cases.add(caseId);
+          round.push(i);
+        }
+      }
+      const contexts = await this.recipients.recordCases(
+        m,
+        round.map((i) => prepared[i].record),
+      );
+      round.forEach((i, k) => (loaded[i] = contexts[k]));
+      pending = later;
+    }
+    const plans = prepared.map((p, i) => this.plan(p, loaded[i]));
     await this.deliveries.insertDeliveries(
       m,
       plans.map((p) => ({ facts: p.facts, planned: p.plan.deliveries, unreachable: p.plan.unreachable })),
@@ -91,9 +123,8 @@ export class CaseEventsHandler {
     return new Set(plans.filter((p) => this.queued(p)).map((p) => p.facts.eventId));
   }
 
-  /** Records what the event tells about the case (one statement) and plans its deliveries. */
-  private async plan(cmd: CaseEventCommand, m: EntityManager, inbox?: InboxClaim): Promise<Planned> {
-    const { event } = cmd;
+  /** What the event tells about its case, what its plan reads, and the plan's input. */
+  private prepare(cmd: CaseEventCommand): Prepared {
     let input: PlanInput;
     let record: Omit<CaseRecord, 'residents' | 'unitId' | 'roles'>;
     switch (cmd.kind) {
@@ -136,16 +167,20 @@ export class CaseEventsHandler {
     }
     const needs = planNeeds(input);
     const unitId = cmd.kind === 'lifecycle' ? cmd.event.payload.unitId : undefined;
-    const loaded = await this.recipients.recordCase(
-      m,
-      {
+    return {
+      event: cmd.event,
+      input,
+      record: {
         ...record,
         residents: needs.residents,
         unitId: needs.unit && unitId ? unitId : null,
         roles: needs.roles,
       },
-      inbox,
-    );
+    };
+  }
+
+  /** The event's deliveries, planned on its case as recorded. */
+  private plan({ event, input }: Prepared, loaded: CaseContext): Planned {
     const caseInfo = loaded.caseInfo;
     const plan: NotificationPlan = planNotifications(input, {
       caseInfo,

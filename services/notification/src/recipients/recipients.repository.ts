@@ -48,7 +48,7 @@ export interface RoleRecipientRecord extends RoleRecipient {
   updatedAt: string;
 }
 
-/** A case upsert plus what the event's plan reads, for `recordCase`. */
+/** A case upsert plus what the event's plan reads, for `recordCases`. */
 export interface CaseRecord {
   upsert: Partial<CaseInfo> & { caseId: string; reference: string };
   /** A resident the event adds (kept if the case already has one with that key). */
@@ -84,102 +84,99 @@ export class RecipientsRepository {
   }
 
   /**
-   * One statement for a case event: creates or refreshes what we know of the case (fields
-   * given as null/undefined keep their value), adds the event's resident (a resident already
-   * known under that key is kept), and reads back the case with only the residents, unit and
-   * roles its plan needs. Everything is read in the statement's snapshot, which holds every
-   * earlier statement of the transaction; a resident inserted by this very statement is taken
-   * from its RETURNING.
+   * One statement for case events of DIFFERENT cases (one event alone, or a round of a consumer
+   * chunk): per event, creates or refreshes what we know of its case (fields given as
+   * null/undefined keep their value), adds the event's resident (a resident already known under
+   * that key is kept), and reads back the case with only the residents, unit and roles its plan
+   * needs. Everything is read in the statement's snapshot, which holds every earlier statement
+   * of the transaction; a resident inserted by this very statement is taken from its RETURNING.
+   * No event reads another's case, so each gets what its own statement would have given it.
+   * Answers in the order of `records`. `inbox`: the consumed event's inbox row, written by the
+   * same statement (see withInbox; one event alone).
    */
-  /** `inbox`: the consumed event's inbox row, written by the same statement (see withInbox). */
-  async recordCase(m: EntityManager, r: CaseRecord, inbox?: InboxClaim): Promise<CaseContext> {
-    const c = r.upsert;
-    const params: unknown[] = [
-      c.caseId,
-      c.reference,
-      c.summary ?? null,
-      c.priority ?? null,
-      c.reporterConfidential ?? null,
-    ];
-    const p = (v: unknown) => `$${params.push(v)}`;
-    const cteSql = [
-      `c AS (
-         INSERT INTO ${this.s}.cases (case_id, reference, summary, priority, reporter_confidential)
-         VALUES ($1, $2, $3, $4, COALESCE($5, false))
+  async recordCases(m: EntityManager, records: CaseRecord[], inbox?: InboxClaim): Promise<CaseContext[]> {
+    if (new Set(records.map((r) => r.upsert.caseId)).size !== records.length)
+      throw new Error('recordCases: one event per case in a statement');
+    const items = records.map((r, ord) => {
+      const c = r.upsert;
+      const added = r.addResident;
+      // All residents are read from the snapshot, which does not hold one this statement adds.
+      if (added && r.residents === 'all') throw new Error('recordCases: addResident with all residents');
+      return {
+        ord,
+        case_id: c.caseId,
+        reference: c.reference,
+        summary: c.summary ?? null,
+        priority: c.priority ?? null,
+        reporter_confidential: c.reporterConfidential ?? null,
+        add_key: added?.key ?? null,
+        add_phone: added?.phone ?? null,
+        add_email: added?.email ?? null,
+        add_wechat_open_id: added?.wechatOpenId ?? null,
+        add_preferred_contact: added?.preferredContact ?? null,
+        add_locale: added?.locale ?? null,
+        residents: r.residents === 'all' || r.residents === 'none' ? r.residents : 'one',
+        resident_key: typeof r.residents === 'object' ? r.residents.key : null,
+        unit_id: r.unitId,
+        roles: r.roles,
+      };
+    });
+    const [sql, params] = withInbox(
+      inbox,
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, case_id uuid, reference text, summary text,
+           priority text, reporter_confidential boolean, add_key text, add_phone text, add_email text,
+           add_wechat_open_id text, add_preferred_contact text, add_locale text, residents text, resident_key text,
+           unit_id text, roles boolean)
+       ), c AS (
+         INSERT INTO ${this.s}.cases AS t (case_id, reference, summary, priority, reporter_confidential)
+         SELECT case_id, reference, summary, priority, COALESCE(reporter_confidential, false) FROM x
          ON CONFLICT (case_id) DO UPDATE SET
            reference = EXCLUDED.reference,
-           summary = COALESCE(${this.s}.cases.summary, EXCLUDED.summary),
-           priority = COALESCE($4, ${this.s}.cases.priority),
-           reporter_confidential = ${this.s}.cases.reporter_confidential OR COALESCE($5, false),
+           summary = COALESCE(t.summary, EXCLUDED.summary),
+           priority = COALESCE(EXCLUDED.priority, t.priority),
+           reporter_confidential = t.reporter_confidential OR EXCLUDED.reporter_confidential,
            updated_at = now()
          RETURNING case_id, reference, summary, priority, reporter_confidential
-       )`,
-    ];
-    const added = r.addResident;
-    // All residents are read from the snapshot, which does not hold one this statement adds.
-    if (added && r.residents === 'all') throw new Error('recordCase: addResident with all residents');
-    let addedKey: string | undefined;
-    if (added) {
-      addedKey = p(added.key);
-      cteSql.push(
-        `r AS (
-           INSERT INTO ${this.s}.case_residents (case_id, resident_key, phone, email, wechat_open_id, preferred_contact, locale)
-           VALUES ($1, ${addedKey}, ${p(added.phone ?? null)}, ${p(added.email ?? null)}, ${p(added.wechatOpenId ?? null)},
-                   ${p(added.preferredContact ?? null)}, ${p(added.locale)})
-           ON CONFLICT (case_id, resident_key) DO NOTHING
-           RETURNING resident_key, phone, email, wechat_open_id, preferred_contact, locale
-         )`,
-      );
-    }
-    const cols = ['c.case_id', 'c.reference', 'c.summary', 'c.priority', 'c.reporter_confidential'];
-    if (r.residents === 'all') {
-      cols.push(
-        `(SELECT COALESCE(json_agg(${RESIDENT_JSON('cr')}
-            ORDER BY (cr.resident_key = 'reporter') DESC, cr.created_at, cr.resident_key), '[]'::json)
-          FROM ${this.s}.case_residents cr WHERE cr.case_id = $1) AS residents`,
-      );
-    } else if (r.residents !== 'none') {
-      const fromSnapshot = (key: string) =>
-        `(SELECT ${RESIDENT_JSON('cr')} FROM ${this.s}.case_residents cr WHERE cr.case_id = $1 AND cr.resident_key = ${key})`;
-      cols.push(
-        added && added.key === r.residents.key
-          ? `COALESCE((SELECT ${RESIDENT_JSON('r')} FROM r), ${fromSnapshot(addedKey!)}) AS resident`
-          : `${fromSnapshot(p(r.residents.key))} AS resident`,
-      );
-    }
-    if (r.unitId) {
-      cols.push(
-        `(SELECT json_build_object('unitId', u.unit_id, 'name', u.name, 'active', u.active, 'contact', u.contact,
+       ), r AS (
+         INSERT INTO ${this.s}.case_residents (case_id, resident_key, phone, email, wechat_open_id, preferred_contact, locale)
+         SELECT case_id, add_key, add_phone, add_email, add_wechat_open_id, add_preferred_contact, add_locale
+         FROM x WHERE add_key IS NOT NULL
+         ON CONFLICT (case_id, resident_key) DO NOTHING
+         RETURNING case_id, resident_key, phone, email, wechat_open_id, preferred_contact, locale
+       )
+       SELECT c.case_id, c.reference, c.summary, c.priority, c.reporter_confidential,
+         CASE WHEN x.residents = 'all' THEN
+           (SELECT COALESCE(json_agg(${RESIDENT_JSON('cr')}
+              ORDER BY (cr.resident_key = 'reporter') DESC, cr.created_at, cr.resident_key), '[]'::json)
+            FROM ${this.s}.case_residents cr WHERE cr.case_id = x.case_id) END AS residents,
+         CASE WHEN x.residents = 'one' THEN COALESCE(
+           (SELECT ${RESIDENT_JSON('r')} FROM r WHERE r.case_id = x.case_id AND r.resident_key = x.resident_key),
+           (SELECT ${RESIDENT_JSON('cr')} FROM ${this.s}.case_residents cr
+            WHERE cr.case_id = x.case_id AND cr.resident_key = x.resident_key)) END AS resident,
+         (SELECT json_build_object('unitId', u.unit_id, 'name', u.name, 'active', u.active, 'contact', u.contact,
             'supervisorContact', u.supervisor_contact, 'webhookUrl', u.webhook_url)
-          FROM ${this.s}.units u WHERE u.unit_id = ${p(r.unitId)}) AS unit`,
-      );
-    }
-    if (r.roles) {
-      cols.push(
-        `(SELECT COALESCE(json_agg(json_build_object('role', rr.role, 'email', rr.email, 'phone', rr.phone,
-            'wechatOpenId', rr.wechat_open_id, 'locale', rr.locale, 'active', rr.active) ORDER BY rr.role), '[]'::json)
-          FROM ${this.s}.role_recipients rr) AS roles`,
-      );
-    }
-    const [sql, allParams] = withInbox(
-      inbox,
-      `WITH ${cteSql.join(', ')} SELECT ${cols.join(', ')} FROM c`,
-      params,
+          FROM ${this.s}.units u WHERE u.unit_id = x.unit_id) AS unit,
+         CASE WHEN x.roles THEN
+           (SELECT COALESCE(json_agg(json_build_object('role', rr.role, 'email', rr.email, 'phone', rr.phone,
+              'wechatOpenId', rr.wechat_open_id, 'locale', rr.locale, 'active', rr.active) ORDER BY rr.role), '[]'::json)
+            FROM ${this.s}.role_recipients rr) END AS roles
+       FROM x JOIN c ON c.case_id = x.case_id
+       ORDER BY x.ord`,
+      [JSON.stringify(items)],
     );
-    const rows = (await m.query(sql, allParams)) as {
+    const rows = (await m.query(sql, params)) as {
       case_id: string;
       reference: string;
       summary: string | null;
       priority: CaseInfo['priority'];
       reporter_confidential: boolean;
-      residents?: ResidentRecipient[];
-      resident?: ResidentRecipient | null;
-      unit?: UnitRecipient | null;
-      roles?: RoleRecipient[];
+      residents: ResidentRecipient[] | null;
+      resident: ResidentRecipient | null;
+      unit: UnitRecipient | null;
+      roles: RoleRecipient[] | null;
     }[];
-    const row = rows[0];
-    const unit = row.unit ?? null;
-    return {
+    return rows.map((row) => ({
       caseInfo: {
         caseId: row.case_id,
         reference: row.reference,
@@ -188,9 +185,9 @@ export class RecipientsRepository {
         reporterConfidential: row.reporter_confidential,
       },
       residents: row.residents ?? (row.resident ? [row.resident] : []),
-      unit: unit ? { ...unit, contact: unit.contact ?? {} } : null,
+      unit: row.unit ? { ...row.unit, contact: row.unit.contact ?? {} } : null,
       roles: row.roles ?? [],
-    };
+    }));
   }
 
   /** Keeps the highest version per unit (reference topics are compacted and may replay). */
