@@ -4,7 +4,7 @@ import type { CaseLifecyclePayload, EventEnvelope } from '@app/contracts';
 import type { InboxClaim } from '@app/messaging';
 import { JsonLogger } from '@app/observability';
 import { LOGGER } from '@app/platform';
-import { foldLifecycle, LifecycleChange, lifecyclePatch } from '../domain';
+import { foldLifecycle, LifecycleChange } from '../domain';
 import { ReportsRepository } from '../shared/reports.repository';
 
 /**
@@ -24,29 +24,24 @@ export class ResidentReadModelHandler {
   }
 
   /** `inbox`: the event's inbox row, written by the same statement (one event handled alone). */
-  async handle(
-    event: EventEnvelope<CaseLifecyclePayload>,
-    m: EntityManager,
-    inbox?: InboxClaim,
-  ): Promise<void> {
-    const { patch, entry } = lifecyclePatch(changeOf(event));
-    // One statement: the view's update and the resident's timeline entry (no read first).
-    const known = await this.reports.applyLifecyclePatch(
-      m,
-      event.payload.caseId,
-      patch,
-      entry,
-      event.eventId,
-      inbox,
-    );
-    if (!known) this.unknown(event);
+  handle(event: EventEnvelope<CaseLifecyclePayload>, m: EntityManager, inbox?: InboxClaim): Promise<void> {
+    return this.apply([event], m, inbox);
+  }
+
+  /** A chunk of events (one partition's, in order; their inbox rows written by the runner). */
+  handleChunk(events: EventEnvelope<CaseLifecyclePayload>[], m: EntityManager): Promise<void> {
+    return this.apply(events, m);
   }
 
   /**
-   * A chunk of events (one partition's, in order; their inbox rows written by the runner) in ONE
-   * statement: folded to one patch per case, with every resident-visible entry.
+   * One statement, no read first: the events folded to one patch per case, each case's view
+   * updated and every resident-visible entry appended.
    */
-  async handleChunk(events: EventEnvelope<CaseLifecyclePayload>[], m: EntityManager): Promise<void> {
+  private async apply(
+    events: EventEnvelope<CaseLifecyclePayload>[],
+    m: EntityManager,
+    inbox?: InboxClaim,
+  ): Promise<void> {
     const known = await this.reports.applyLifecyclePatches(
       m,
       foldLifecycle(
@@ -56,6 +51,7 @@ export class ResidentReadModelHandler {
           change: changeOf(event),
         })),
       ),
+      inbox,
     );
     for (const event of events) if (!known.has(event.payload.caseId)) this.unknown(event);
   }

@@ -2,13 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CaseStatus, Channel, LocationDto, MediaRefDto, ReporterDto } from '@app/contracts';
 import { InboxClaim, withInbox } from '@app/messaging';
-import {
-  FoldedLifecycle,
-  hashTrackingToken,
-  ResidentViewPatch,
-  TimelineEntry,
-  tokenMatchesAny,
-} from '../domain';
+import { FoldedLifecycle, hashTrackingToken, TimelineEntry, tokenMatchesAny } from '../domain';
 
 /** A report row as intake keeps it (the report itself and the resident read model). */
 export interface ReportRow {
@@ -245,64 +239,20 @@ export class ReportsRepository {
   }
 
   /**
-   * Applies a lifecycle change to the resident's view and appends its timeline entry, in ONE
-   * statement: fields the patch leaves out keep their value (under the UPDATE's row lock), and the
-   * entry is added only when the report exists. Answers whether intake knows the case.
+   * Applies lifecycle changes to the residents' views in ONE statement, folded to one patch per
+   * case by `foldLifecycle` (one event, or a consumer chunk's): fields a patch leaves out keep
+   * their value (under the UPDATE's row lock), and a case's entries are appended in order when
+   * its report exists. Answers the cases intake knows. The rows are found by an array of their
+   * keys (an index lookup in any plan): joined to the recordset alone, a plan cached while the
+   * table was small (the recordset guessed at 100 rows) scanned all of it on every call as it
+   * grew (4.5 ms a chunk at 100 cases/s). `inbox`: the consumed event's inbox row, written by
+   * the same statement (see withInbox; one event alone).
    */
-  async applyLifecyclePatch(
+  async applyLifecyclePatches(
     m: EntityManager,
-    caseId: string,
-    v: ResidentViewPatch,
-    entry: TimelineEntry | undefined,
-    eventId: string,
-    /** The consumed event's inbox row, written by this statement (see withInbox). */
+    folded: FoldedLifecycle[],
     inbox?: InboxClaim,
-  ): Promise<boolean> {
-    const [sql, params] = withInbox(
-      inbox,
-      `WITH r AS (
-         UPDATE intake.reports SET status = $2::text, unit_name = COALESCE($3::text, unit_name),
-           expected_at = COALESCE($4::timestamptz, expected_at),
-           routed_category_code = COALESCE($5::text, routed_category_code),
-           info_requested = COALESCE($6::boolean, info_requested),
-           merged_into_reference = COALESCE($7::text, merged_into_reference),
-           last_resident_note = COALESCE($8::text, last_resident_note), updated_at = now()
-         WHERE case_id = $1::uuid RETURNING case_id
-       ), t AS (
-         INSERT INTO intake.timeline (case_id, event_id, type, status, note, at)
-         SELECT case_id, $9::uuid, $10::text, $11::text, $12::text, $13::timestamptz FROM r WHERE $10::text IS NOT NULL
-         ON CONFLICT (event_id) DO NOTHING
-       )
-       SELECT case_id FROM r`,
-      [
-        caseId,
-        v.status,
-        v.unitName ?? null,
-        v.expectedAt ?? null,
-        v.routedCategoryCode ?? null,
-        v.infoRequested ?? null,
-        v.mergedIntoReference ?? null,
-        v.lastResidentNote ?? null,
-        eventId,
-        entry?.type ?? null,
-        entry?.status ?? null,
-        entry?.note ?? null,
-        entry?.at ?? null,
-      ],
-    );
-    const rows = (await m.query(sql, params)) as unknown[];
-    return rows.length > 0;
-  }
-
-  /**
-   * `applyLifecyclePatch` for many cases in ONE statement (a consumer chunk's changes, folded to
-   * one patch per case by `foldLifecycle`): the same COALESCE rules per case, every entry of a
-   * case intake knows appended in the given order. Answers the cases intake knows. The rows are
-   * found by their keys as an array (an index lookup in any plan): joined to the recordset alone,
-   * a plan cached while the table was small (the recordset guessed at 100 rows) scanned all of it
-   * on every call as it grew (4.5 ms a chunk at 100 cases/s).
-   */
-  async applyLifecyclePatches(m: EntityManager, folded: FoldedLifecycle[]): Promise<Set<string>> {
+  ): Promise<Set<string>> {
     if (!folded.length) return new Set();
     const views = folded.map(({ caseId, patch: v }) => ({
       case_id: caseId,
@@ -325,7 +275,8 @@ export class ReportsRepository {
         note: e.note ?? null,
         at: e.at,
       }));
-    const rows = (await m.query(
+    const [sql, params] = withInbox(
+      inbox,
       `WITH v AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(case_id uuid, status text, unit_name text,
            expected_at timestamptz, routed_category_code text, info_requested boolean,
@@ -350,7 +301,8 @@ export class ReportsRepository {
        )
        SELECT case_id FROM r`,
       [JSON.stringify(views), JSON.stringify(entries)],
-    )) as { case_id: string }[];
+    );
+    const rows = (await m.query(sql, params)) as { case_id: string }[];
     return new Set(rows.map((r) => r.case_id));
   }
 
