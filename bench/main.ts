@@ -17,6 +17,7 @@ import { REPO_ROOT } from './lib/procs';
 import { appendSection, headline, machine, ScaleResult } from './lib/report';
 import { WebhookReceiver } from './lib/receiver';
 import { StepPlan, StepResult, TargetRun } from './lib/runner';
+import { StatementMeter } from './lib/pg-meter';
 import { startCeiling } from './targets/ceiling-target';
 import { startReal } from './targets/real-target';
 import { runScaleParts } from './scale';
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
   const ns: BenchNamespace = await createBenchNamespace(args.partitions);
   log(`namespace: database ${ns.dbName}, topic prefix ${ns.topicPrefix}`);
   let current: TargetRun | undefined;
+  const meter = await StatementMeter.open(ns.databaseUrl, log);
   const receiver = new WebhookReceiver((a) => current?.onArrival(a));
   await receiver.start();
   const notes: string[] = [
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
     if (!args.skipCeiling) {
       log('ceiling: starting the bare pipeline (4 processes)');
       const target = await startCeiling(ns, receiver.url(), logDir);
-      const run = new TargetRun(target, ns.kafka, new Corpus(), log);
+      const run = new TargetRun(target, ns.kafka, new Corpus(), log, meter);
       current = run;
       try {
         await run.start(extraPids);
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
           args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
         );
         const corpus = new Corpus();
-        const run = new TargetRun(target, ns.kafka, corpus, log);
+        const run = new TargetRun(target, ns.kafka, corpus, log, meter);
         current = run;
         try {
           await run.start(extraPids);
@@ -221,6 +223,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await receiver.stop();
+    await meter?.close();
     if (!args.keep) await ns.cleanup().catch(() => undefined);
     else log(`kept database ${ns.dbName} and topics ${ns.topicPrefix}*`);
   }

@@ -122,7 +122,7 @@ export function stepTable(rows: StepResult[]): string {
   if (!rows.length) return '_not run_\n';
   const procNames = [...new Set(rows.flatMap((r) => Object.keys(r.procs)))];
   const head =
-    '| offered/s | achieved/s | partner tasks/s (backlog) · accept+resolve p50/p99 ms | sent | 201 | incomplete | 201 p50/p99 | →routed p50/p99 | →assigned p50/p99 | →webhook p50/p99 | **e2e p50/p95/p99 (ms)** | max lag | ' +
+    '| offered/s | achieved/s | partner tasks/s (backlog) · accept+resolve p50/p99 ms | sent | 201 | incomplete | 201 p50/p99 | →routed p50/p99 | →assigned p50/p99 | →webhook p50/p99 | **e2e p50/p95/p99 (ms)** | max lag | Postgres statements/s · exec ms/s (per report) | ' +
     procNames
       .map((p) => (p === 'machine' ? 'machine CPU% (all processes, 200 = 2 cores)' : `${p} CPU%/RSS MB`))
       .join(' | ') +
@@ -134,6 +134,7 @@ export function stepTable(rows: StepResult[]): string {
     return (
       `| ${r.offered} | ${r.achieved} | ${r.partnerRate} (${r.partnerBacklog}) · ${pp(r.partnerMs)} | ${r.sent} | ${r.accepted} | ${r.incomplete} | ${pp(l.intake)} | ${pp(l.routed)} | ${pp(l.assigned)} | ${pp(l.webhook)} | ` +
       `**${f(l.e2e.p50)} / ${f(l.e2e.p95)} / ${f(l.e2e.p99)}** | ${r.maxLag} | ` +
+      `${r.pg ? `${f(r.pg.perSec)} · ${f(r.pg.execMsPerSec)} (${r.pg.perCase})` : '–'} | ` +
       procNames
         .map((p) =>
           !r.procs[p]

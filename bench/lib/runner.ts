@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { Corpus } from './corpus';
 import { KafkaWatch, LagSampler } from './kafka-watch';
 import { keepAliveAgent, openLoop } from './load';
+import { StatementMeter, StatementRates, statementRates } from './pg-meter';
 import { ProcSampler, sleep } from './procs';
 import type { WebhookArrival } from './receiver';
 import { keptUp, Percentiles, percentiles, stageLatencies, StageLatencies } from './stats';
@@ -45,6 +46,8 @@ export interface StepResult {
    * The simulator keeps 32 tasks in hand, so its rate is 32 over this while it has a backlog.
    */
   partnerMs: Percentiles;
+  /** Postgres's statements over the step's load (all services and the partner work done meanwhile). */
+  pg?: StatementRates;
   ok: boolean;
   why?: string;
   /** Delivered what it owed and drained (a p99 over the limit alone does not end the steps). */
@@ -75,6 +78,7 @@ export class TargetRun {
     private readonly kafka: Kafka,
     private readonly corpus: Corpus,
     private readonly log: (s: string) => void,
+    private readonly meter?: StatementMeter,
   ) {}
 
   async start(extraPids: Map<string, number>): Promise<void> {
@@ -190,6 +194,8 @@ export class TargetRun {
   }
 
   async runStep(stepNo: number, plan: StepPlan, drainTimeoutMs: number): Promise<StepResult> {
+    const pgBefore = await this.meter?.read();
+    const pgFrom = Date.now();
     const lr = await openLoop(
       this.agent,
       {
@@ -205,6 +211,8 @@ export class TargetRun {
     );
     this.index += lr.sent;
     const windowEnd = Date.now();
+    const pgAfter = pgBefore && (await this.meter?.read());
+    const pg = pgBefore && pgAfter && statementRates(pgBefore, pgAfter, windowEnd - pgFrom, lr.sent);
     const partnerBacklog = this.partnerQueue.length + this.partnerActive;
     const drainStart = Date.now();
     while (Date.now() - drainStart < drainTimeoutMs && this.tracker.outstanding(stepNo) > 0) await sleep(100);
@@ -258,6 +266,7 @@ export class TargetRun {
       partnerRate: Math.round(partnerRate * 10) / 10,
       partnerBacklog,
       partnerMs: percentiles(partnerInWindow.map((t) => t.ms)),
+      ...(pg ? { pg } : {}),
       ok: verdict.ok,
       why: verdict.why,
       rateKept: verdict.rateKept,
@@ -265,7 +274,7 @@ export class TargetRun {
     this.results.push(r);
     this.log(
       `${this.target.name} ${plan.rate}/s × ${plan.seconds}s: achieved ${r.achieved}/s, e2e p50 ${latency.e2e.p50} p99 ${latency.e2e.p99} ms, ` +
-        `incomplete ${incomplete}, lag ${lag.total}, partner ${r.partnerRate}/s (backlog ${partnerBacklog}; accept+resolve p50 ${r.partnerMs.p50} p99 ${r.partnerMs.p99} ms)${verdict.ok ? '' : ` — saturated: ${verdict.why}`}`,
+        `incomplete ${incomplete}, lag ${lag.total}${pg ? `, Postgres ${pg.perSec} statements/s (${pg.perCase} per report)` : ''}, partner ${r.partnerRate}/s (backlog ${partnerBacklog}; accept+resolve p50 ${r.partnerMs.p50} p99 ${r.partnerMs.p99} ms)${verdict.ok ? '' : ` — saturated: ${verdict.why}`}`,
     );
     return r;
   }
