@@ -77,26 +77,33 @@ export class CaseEventsHandler {
    * should look).
    */
   async handle(cmd: CaseEventCommand, m: EntityManager, inbox?: InboxClaim): Promise<boolean> {
-    const prepared = this.prepare(cmd);
-    const [loaded] = await this.recipients.recordCases(m, [prepared.record], inbox);
-    const one = this.plan(prepared, loaded);
-    await this.deliveries.insertEventDeliveries(m, one.facts, one.plan.deliveries, one.plan.unreachable);
-    return this.queued(one);
+    return (await this.handleAll([cmd], m, inbox)).size > 0;
   }
 
   /**
    * Handles a chunk's events (one partition's, in order; their inbox rows written by the runner)
-   * with the effect of `handle` on each in turn, in few statements: the cases are recorded in
-   * rounds, the first event of every case in one statement, then the second of those with more,
-   * and so on (so each plan reads its case as the events before it left it; nothing of one case
-   * is read for another), then every event's delivery rows in ONE statement, in event order.
-   * Returns the ids of the events that queued deliveries due now.
+   * with the effect of `handle` on each in turn. Returns the ids of the events that queued
+   * deliveries due now.
    */
-  async handleChunk(cmds: CaseEventCommand[], m: EntityManager): Promise<Set<string>> {
+  handleChunk(cmds: CaseEventCommand[], m: EntityManager): Promise<Set<string>> {
+    return this.handleAll(cmds, m);
+  }
+
+  /**
+   * The cases are recorded in rounds, the first event of every case in one statement, then the
+   * second of those with more, and so on (so each plan reads its case as the events before it
+   * left it; nothing of one case is read for another), then every event's delivery rows go in
+   * ONE statement, in event order. `inbox` rides on the first statement (one event alone).
+   */
+  private async handleAll(
+    cmds: CaseEventCommand[],
+    m: EntityManager,
+    inbox?: InboxClaim,
+  ): Promise<Set<string>> {
     const prepared = cmds.map((cmd) => this.prepare(cmd));
     const loaded: CaseContext[] = [];
     let pending = prepared.map((_, i) => i);
-    while (pending.length) {
+    for (let first = true; pending.length; first = false) {
       const cases = new Set<string>();
       const round: number[] = [];
       const later: number[] = [];
@@ -111,6 +118,7 @@ export class CaseEventsHandler {
       const contexts = await this.recipients.recordCases(
         m,
         round.map((i) => prepared[i].record),
+        first ? inbox : undefined,
       );
       round.forEach((i, k) => (loaded[i] = contexts[k]));
       pending = later;

@@ -142,25 +142,12 @@ export class DeliveriesRepository {
   }
 
   /**
-   * Inserts the delivery rows of one event in one statement: the planned deliveries (pending,
-   * or held until `notBefore`), then a dead `none` row per recipient the event could not reach
-   * (so ops see it in the dead-letter list). Rows get their `seq` in that order. A repeat of
-   * (event, recipient, channel) is a no-op (the id is derived from the three). Returns how many
-   * rows were inserted.
-   */
-  insertEventDeliveries(
-    m: EntityManager,
-    facts: EventFacts,
-    planned: PlannedDelivery[],
-    unreachable: { recipient: string; reason: string }[] = [],
-  ): Promise<number> {
-    return this.insertDeliveries(m, [{ facts, planned, unreachable }]);
-  }
-
-  /**
-   * `insertEventDeliveries` for many events in ONE statement (a consumer chunk's): each event's
-   * rows in that order, the events in the order given, so `seq` orders every lane as inserting
-   * them one event after the other would.
+   * Inserts the delivery rows of events (one, or a consumer chunk's) in ONE statement: per event
+   * the planned deliveries (pending, or held until `notBefore`), then a dead `none` row per
+   * recipient the event could not reach (so ops see it in the dead-letter list); the events in the
+   * order given, so `seq` orders every lane as inserting them one event after the other would. A
+   * repeat of (event, recipient, channel) is a no-op (the id is derived from the three). Returns
+   * how many rows were inserted.
    */
   async insertDeliveries(m: EntityManager, events: EventDeliveries[]): Promise<number> {
     const rows = events.flatMap(({ facts, planned, unreachable = [] }) => {
