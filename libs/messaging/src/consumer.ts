@@ -37,6 +37,22 @@ export class InboxClaim {
     readonly topic: string,
   ) {}
 
+  /**
+   * The inbox insert as a CTE (`inbox_claim`) to place among a statement's others, written only
+   * when `onlyIf` (SQL over the CTEs before it) holds: for a handler's `alone` statement, which
+   * must write nothing at all, this row included, when it is not the event's whole effect.
+   * Placeholders from `$<offset + 1>`.
+   */
+  cte(offset: number, onlyIf: string): { cteSql: string; params: unknown[] } {
+    if (this.claimed) throw new Error(`event ${this.eventId}: the inbox row is claimed once`);
+    this.claimed = true;
+    return {
+      cteSql: `inbox_claim AS (INSERT INTO "${this.schema}".inbox (event_id, consumer, topic)
+        SELECT $${offset + 1}::uuid, $${offset + 2}::text, $${offset + 3}::text WHERE ${onlyIf})`,
+      params: [this.eventId, this.consumer, this.topic],
+    };
+  }
+
   /** `sql` (a statement, with or without its own WITH) led by the inbox insert; its parameters follow `params`. */
   into(sql: string, params: unknown[]): [string, unknown[]] {
     if (this.claimed) throw new Error(`event ${this.eventId}: the inbox row is claimed once`);
@@ -108,6 +124,22 @@ export interface ConsumerSpec {
    * each event's own (`bindWork(manager, causedBy(event))`).
    */
   handleChunk?: (items: ChunkItem[], manager: EntityManager) => Promise<void>;
+  /**
+   * Tried before `handle` for every event, chunks included: the event's whole effect as ONE
+   * statement outside any transaction (one round trip, no BEGIN/COMMIT), carrying the event's inbox
+   * row (`meta.inbox`, as a CTE guarded like the rest: `InboxClaim.cte`). Answers true when that
+   * statement did it all; false when the event needs `handle`, and then it must have written
+   * nothing at all (no statement, or one whose every write, the inbox row's too, was guarded
+   * off), for `handle` runs next in a transaction as if `alone` did not exist. With it the runner
+   * takes a chunk's events side by side, one lane per message key (each key's events in their
+   * order, lanes at once), instead of in one transaction: each event its own round trip, but the
+   * lanes' round trips overlap. The manager is bound to the event's work.
+   */
+  alone?: (
+    event: EventEnvelope<PayloadOf[Topic]>,
+    manager: EntityManager,
+    meta: MessageMeta,
+  ) => Promise<boolean>;
   /** Partitions processed in parallel (order holds within each). */
   partitionsConcurrently?: number;
   /**
@@ -115,7 +147,9 @@ export interface ConsumerSpec {
    * transaction. 'first-statement': the handler's first statement carries `meta.inbox`
    * (`withInbox`). 'only-statement': that statement is the handler's whole effect, run without
    * BEGIN/COMMIT (one round trip per event). A handler that issues no statement (an event it
-   * ignores) leaves the row to the runner. Chunks always have the runner write their rows.
+   * ignores) leaves the row to the runner. Chunks have the runner write their rows, except for an
+   * 'only-statement' consumer without `handleChunk`, or one with `alone`: their chunks go by key
+   * (see `alone`), each event as it would alone.
    */
   inbox?: 'runner' | 'first-statement' | 'only-statement';
   /** Called after the transaction commits (e.g. to nudge a local worker). */
@@ -138,7 +172,7 @@ const handleSeconds = histogram('event_handle_seconds', 'Time to handle one even
 ]);
 const chunkEvents = histogram(
   'consumer_chunk_events',
-  'Events per chunk committed in one transaction (one fetch of one partition, up to CONSUMER_BATCH_SIZE)',
+  'Events per chunk (one fetch of one partition, up to CONSUMER_BATCH_SIZE) and how it was taken: in one transaction by the chunk handler or event by event, or by key-lanes (a statement per event, lanes at once)',
   ['consumer', 'by'],
   [2, 4, 8, 16, 32, 64],
 );
@@ -233,6 +267,14 @@ export class EventConsumerRunner {
         for (let i = 0; i < messages.length;) {
           if (!isRunning() || isStale()) break;
           const chunk = messages.slice(i, i + this.batchSize);
+          if (this.byKey) {
+            await this.processByKey(topic, batch.partition, chunk, heartbeat, isRunning);
+            resolveOffset(chunk[chunk.length - 1].offset);
+            this.resolved(batch.topic, batch.partition, chunk[chunk.length - 1].offset);
+            await heartbeat();
+            i += chunk.length;
+            continue;
+          }
           // Many events, one transaction (one commit, one multi-row inbox insert). Any failure in
           // the chunk rolls it back whole and the chunk is handled again one message at a time,
           // with the per-message retry and dead-letter rules.
@@ -381,6 +423,47 @@ export class EventConsumerRunner {
   }
 
   /**
+   * Whether chunks go by key: each event in a statement of its own without BEGIN/COMMIT (an
+   * 'only-statement' handler, or one with `alone`), so one transaction for the chunk would only
+   * add round trips (BEGIN, the inbox rows, COMMIT) and serialize what need not be.
+   */
+  private get byKey(): boolean {
+    return !!this.spec.alone || (this.spec.inbox === 'only-statement' && !this.spec.handleChunk);
+  }
+
+  /**
+   * A chunk of one partition, one lane per message key: each lane's events one after the other in
+   * partition order, as `processMessage` handles a lone event (retries and dead letters
+   * included), the lanes at once. Per-key order is all a partition promises consumers of case
+   * events (the key is the case). Every lane finishes before this returns, a failed one included:
+   * an error (a retry cut short by a stop) is thrown after, and the chunk's offsets are not
+   * resolved; what was written is in the inbox, so its redelivery is a duplicate.
+   */
+  private async processByKey(
+    topic: Topic,
+    partition: number,
+    chunk: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const lanes = new Map<string, KafkaMessage[]>();
+    for (const m of chunk) {
+      const key = m.key ? m.key.toString('latin1') : '';
+      const lane = lanes.get(key);
+      if (lane) lane.push(m);
+      else lanes.set(key, [m]);
+    }
+    if (chunk.length > 1) chunkEvents.observe({ consumer: this.spec.name, by: 'key-lanes' }, chunk.length);
+    const results = await Promise.allSettled(
+      [...lanes.values()].map(async (lane) => {
+        for (const m of lane) await this.processMessage(topic, partition, m, heartbeat, isRunning);
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /**
    * Handles a chunk of one partition's messages in a single transaction. Returns false, having
    * changed nothing, when anything in it is not a plain success (an invalid message, a handler
    * error of any kind): the caller then takes the chunk one message at a time.
@@ -488,6 +571,21 @@ export class EventConsumerRunner {
     meta: MessageMeta,
     work: WorkContext,
   ): Promise<boolean> {
+    if (this.spec.alone) {
+      const claim = new InboxClaim(this.schema, event.eventId, this.spec.name, meta.topic);
+      try {
+        // A manager of its own: the work is bound to the object, and lanes run at once.
+        const manager = bindWork(Object.create(this.dataSource.manager) as EntityManager, work);
+        if (await this.spec.alone(event, manager, { ...meta, inbox: claim })) {
+          if (!claim.claimed)
+            throw new Error(`consumer ${this.spec.name}: alone answered true without the event's inbox row`);
+          return false;
+        }
+      } catch (err) {
+        if (isInboxConflict(err)) return true;
+        throw err;
+      }
+    }
     const mode = this.spec.inbox ?? 'runner';
     const claimInbox = async (manager: EntityManager): Promise<boolean> =>
       (

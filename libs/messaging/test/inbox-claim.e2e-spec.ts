@@ -138,6 +138,9 @@ describe('inbox row written by the handler’s own statement', () => {
     { mode: 'first-statement', batchSize: 1 },
     // Chunks: the runner writes the inbox rows; the same handlers get no claim.
     { mode: 'first-statement', batchSize: 32 },
+    // A chunk of an 'only-statement' consumer goes by key lanes: each event its own statement
+    // with its claim, a key's two copies one after the other.
+    { mode: 'only-statement', batchSize: 32 },
   ];
 
   it.each(cases)(

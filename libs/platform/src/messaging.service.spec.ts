@@ -112,4 +112,35 @@ describe('MessagingService.consume: the relay is woken after commits that wrote 
     for (const i of writes) spec.afterCommit!(i.event, i.meta);
     expect(nudges).toHaveBeenCalledTimes(1);
   });
+
+  it('nudges after an alone statement that did the work, and leaves a guarded-off one to handle', async () => {
+    const { svc } = service();
+    const nudges = jest.spyOn(svc, 'nudge').mockImplementation(() => undefined);
+    const build = () =>
+      svc.outboxStatement(
+        [{ topic: Topic.CaseReported, type: 'case.reported', key: caseId, payload: reported }],
+        { correlationId: 'c-1' },
+      );
+    svc.consume({
+      name: 'c',
+      topics: [],
+      // The handler writes nothing here: only alone's outcome decides the wake.
+      handle: async () => undefined,
+      alone: async (event) => {
+        build();
+        return event.type === 'done';
+      },
+    });
+    const spec = (svc as unknown as { specs: import('@app/messaging').ConsumerSpec[] }).specs[0];
+    const meta = { topic: 'case.reported' as never, partition: 0, offset: '0' };
+    const guardedOff = { type: 'needs-handle' } as never;
+    expect(await spec.alone!(guardedOff, {} as never, meta)).toBe(false);
+    await spec.handle(guardedOff, {} as never, meta);
+    spec.afterCommit!(guardedOff, meta);
+    expect(nudges).not.toHaveBeenCalled();
+    const done = { type: 'done' } as never;
+    expect(await spec.alone!(done, {} as never, meta)).toBe(true);
+    spec.afterCommit!(done, meta);
+    expect(nudges).toHaveBeenCalledTimes(1);
+  });
 });

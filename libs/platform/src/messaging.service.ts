@@ -119,7 +119,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
    * consumed write none, and an empty relay cycle is a round trip for nothing).
    */
   consume(spec: ConsumerSpec): void {
-    const { handle, handleChunk, afterCommit } = spec;
+    const { handle, handleChunk, alone, afterCommit } = spec;
     const wroteEvents = new WeakSet<object>();
     this.specs.push({
       ...spec,
@@ -129,6 +129,15 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
         // Another partition's handler may have written meanwhile: a wake too many, never one too few.
         if (this.writer.prepared !== before) wroteEvents.add(event);
       },
+      ...(alone && {
+        alone: async (event, manager, meta) => {
+          const before = this.writer.prepared;
+          const done = await alone(event, manager, meta);
+          // A statement built but guarded off wrote nothing: `handle` follows, and decides.
+          if (done && this.writer.prepared !== before) wroteEvents.add(event);
+          return done;
+        },
+      }),
       ...(handleChunk && {
         handleChunk: async (items, manager) => {
           const before = this.writer.prepared;

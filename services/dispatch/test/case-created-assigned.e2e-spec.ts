@@ -5,6 +5,7 @@
  * existing case (routing's answer projected, the case locked, the transition applied). Both ways,
  * and a second delivery of the same event, against real Postgres and Kafka.
  */
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { waitFor } from '@app/testing';
 import { DispatchHarness, makeReport, metricValue, TestUnit } from './support/dispatch-harness';
@@ -140,5 +141,63 @@ describe('a routed case created assigned in one statement (real Postgres and Kaf
       lead_unit_id: water.unitId,
       lead_unit_name: water.name,
     });
+  });
+
+  it("takes a chunk's routed events side by side, each case's events in order, and writes each case once", async () => {
+    const power = await h.unit('power_utility', '供电所');
+    const lanes = () =>
+      metricValue(h.url, 'consumer_chunk_events_sum', { consumer: 'case-routing', by: 'key-lanes' });
+    const duplicates = () => metricValue(h.url, 'events_consumed_total', { outcome: 'duplicate' });
+    const [lanesBefore, duplicatesBefore] = [await lanes(), await duplicates()];
+    const fresh = Array.from({ length: 5 }, () => makeReport());
+    const withSupport = makeReport();
+    const twice = makeReport();
+    const firstId = randomUUID();
+    // One produce request, one partition: one chunk for the consumer. `twice` is routed to the
+    // property company with the power utility's support (attempt 1: two lifecycle events, so the
+    // transaction path, several round trips), then to the power utility alone (attempt 2: the one
+    // statement path). In partition order the second answer finds the case assigned and is
+    // ignored as stale; were the two run side by side, the quick second would create the case.
+    const ids = await h.routedTogether([
+      { report: fresh[0], lead: property, eventId: firstId },
+      { report: twice, lead: property, support: [power] },
+      { report: fresh[1], lead: property },
+      { report: withSupport, lead: property, support: [power] },
+      { report: fresh[2], lead: property },
+      { report: fresh[0], lead: property, eventId: firstId },
+      { report: twice, lead: power, extra: { attempt: 2 } },
+      { report: fresh[3], lead: property },
+      { report: fresh[4], lead: property },
+    ]);
+    for (const id of new Set(ids)) await h.waitConsumed(id);
+    await waitFor(async () => (await duplicates()) > duplicatesBefore, {
+      what: 'the repeated event to be seen',
+    });
+
+    for (const report of fresh) {
+      const r = await rows(report.caseId);
+      expect(r.case).toMatchObject({ status: 'assigned', lead_unit_id: property.unitId, version: 2 });
+      expect(r.tasks).toEqual([
+        { unit_id: property.unitId, role: 'lead', status: 'assigned', has_due: true },
+      ]);
+      expect(r.timeline).toEqual(['case.assigned']);
+      expect(r.outbox).toEqual(['case.assigned']);
+      expect(r.opsEvents).toEqual(['case.routed', 'case.assigned']);
+    }
+    const supported = await rows(withSupport.caseId);
+    expect(supported.tasks.map((t) => [t.unit_id, t.role]).sort()).toEqual(
+      [
+        [power.unitId, 'support'],
+        [property.unitId, 'lead'],
+      ].sort(),
+    );
+    const ordered = await rows(twice.caseId);
+    expect(ordered.case).toMatchObject({ lead_unit_id: property.unitId, routing_attempt: 1 });
+    expect(ordered.tasks.map((t) => [t.unit_id, t.role]).sort()).toEqual(
+      supported.tasks.map((t) => [t.unit_id, t.role]).sort(),
+    );
+    expect(await duplicates()).toBe(duplicatesBefore + 1);
+    // The runner took them by key lanes (a chunk of more than one event), not in one transaction.
+    expect((await lanes()) - lanesBefore).toBeGreaterThanOrEqual(2);
   });
 });

@@ -47,32 +47,11 @@ export class CaseRoutingHandler {
     inbox?: InboxClaim,
   ): Promise<RoutingOutcome> {
     const p = event.payload;
-    const init = { priority: p.priority, categoryCode: p.categoryCode, mandatoryReport: p.mandatoryReport };
-    const lead = await this.assignment(manager, p.lead);
-    const support = await Promise.all(
-      p.support.filter((u) => u.unitId !== p.lead.unitId).map((u) => this.assignment(manager, u)),
-    );
-    const route = {
-      type: 'route' as const,
-      lead,
-      support,
-      priority: p.priority,
-      categoryCode: p.categoryCode,
-      actorId: 'routing',
-    };
-    const options = { slaPolicy: p.slaPolicy, routingAttempt: p.attempt };
-    if (!support.length) {
+    const routing = await this.routeOf(manager, event);
+    const { init, route, options } = routing;
+    if (!route.support.length) {
       // The common case, a new case with a lead unit only: created assigned in one statement.
-      const created = await this.workflow.createWith(
-        manager,
-        this.cases.fresh(p.report, init),
-        init,
-        route,
-        options,
-        (assigned, offset, guard) => this.events.routedAndAssignedProjection(event, assigned, offset, guard),
-        inbox,
-      );
-      if (created) return 'assigned';
+      if (await this.createAssigned(manager, event, routing, inbox, 'always')) return 'assigned';
       inbox = undefined; // that statement wrote it
     }
     const { loaded } = await this.cases.createOrLock(
@@ -109,6 +88,62 @@ export class CaseRoutingHandler {
       );
       return 'triaged';
     }
+  }
+
+  /**
+   * `case.routed` as one statement outside any transaction (the consumer's `alone`): a new case
+   * with a lead unit only is created assigned, its inbox row with it. False, with nothing
+   * written, when the case exists or support units come with the lead (two lifecycle events):
+   * then `routed` follows in a transaction.
+   */
+  async routedAlone(
+    manager: EntityManager,
+    event: EventEnvelope<CaseRoutedPayload>,
+    inbox: InboxClaim,
+  ): Promise<boolean> {
+    const p = event.payload;
+    if (p.support.some((u) => u.unitId !== p.lead.unitId)) return false;
+    return this.createAssigned(manager, event, await this.routeOf(manager, event), inbox, 'created');
+  }
+
+  private async createAssigned(
+    manager: EntityManager,
+    event: EventEnvelope<CaseRoutedPayload>,
+    { init, route, options }: Awaited<ReturnType<CaseRoutingHandler['routeOf']>>,
+    inbox: InboxClaim | undefined,
+    inboxWhen: 'always' | 'created',
+  ): Promise<boolean> {
+    const p = event.payload;
+    const created = await this.workflow.createWith(
+      manager,
+      this.cases.fresh(p.report, init),
+      init,
+      route,
+      options,
+      (assigned, offset, guard) => this.events.routedAndAssignedProjection(event, assigned, offset, guard),
+      inbox,
+      inboxWhen,
+    );
+    return !!created;
+  }
+
+  /** Routing's answer as the workflow's route command, with the case's initial values. */
+  private async routeOf(manager: EntityManager, event: EventEnvelope<CaseRoutedPayload>) {
+    const p = event.payload;
+    const init = { priority: p.priority, categoryCode: p.categoryCode, mandatoryReport: p.mandatoryReport };
+    const lead = await this.assignment(manager, p.lead);
+    const support = await Promise.all(
+      p.support.filter((u) => u.unitId !== p.lead.unitId).map((u) => this.assignment(manager, u)),
+    );
+    const route = {
+      type: 'route' as const,
+      lead,
+      support,
+      priority: p.priority,
+      categoryCode: p.categoryCode,
+      actorId: 'routing',
+    };
+    return { init, route, options: { slaPolicy: p.slaPolicy, routingAttempt: p.attempt } };
   }
 
   async triageRequired(

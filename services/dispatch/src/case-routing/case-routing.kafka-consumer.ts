@@ -18,6 +18,12 @@ export class CaseRoutingKafkaConsumer implements OnModuleInit {
       // The ops read model learns routing's answer, and the inbox the event, in the statement
       // that creates the case.
       inbox: 'first-statement',
+      // A new case with a lead unit only (nearly all): one statement, no transaction, and a
+      // chunk's cases side by side (the runner's key lanes); anything else goes to `handle`.
+      alone: (event, manager, meta) =>
+        meta.topic === Topic.CaseRouted
+          ? this.handler.routedAlone(manager, event as EventEnvelope<CaseRoutedPayload>, meta.inbox!)
+          : Promise.resolve(false),
       handle: async (event, manager, meta) => {
         if (meta.topic === Topic.CaseRouted)
           await this.handler.routed(manager, event as EventEnvelope<CaseRoutedPayload>, meta.inbox);

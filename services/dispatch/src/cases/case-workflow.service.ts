@@ -188,8 +188,8 @@ export class CaseWorkflow {
    * A new case's first transition, and the case with it, in one statement (`insertAssigned`):
    * `fresh` is the case as `createOrLock` would insert it, not stored. For a transition with
    * exactly one lifecycle event, whose ops projection `projection` gives (guarded by `CREATED`).
-   * Undefined when the case exists: nothing was written but `inbox`, and the caller takes the
-   * path of an existing case (lock, then `apply`).
+   * Undefined when the case exists: nothing was written but `inbox` (nothing at all with
+   * `inboxWhen` 'created'), and the caller takes the path of an existing case (lock, then `apply`).
    */
   async createWith(
     manager: EntityManager,
@@ -203,6 +203,8 @@ export class CaseWorkflow {
       guard: string,
     ) => { cteSql: string; params: unknown[] },
     inbox?: InboxClaim,
+    /** Where the inbox row goes (CaseRepository.insertAssigned): 'created' for a statement run alone. */
+    inboxWhen: 'always' | 'created' = 'always',
   ): Promise<ApplyResult | undefined> {
     const now = options.now ?? new Date();
     const { state, events } = transition(fresh.state, command, now);
@@ -228,6 +230,7 @@ export class CaseWorkflow {
       outbox,
       inline,
       inbox,
+      inboxWhen,
     );
     if (!created) return undefined;
     this.events.projectedInline();

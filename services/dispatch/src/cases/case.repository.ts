@@ -392,26 +392,33 @@ export class CaseRepository {
     outbox: { sql: string; params: unknown[] },
     inline: { cteSql: string; params: unknown[] },
     inbox?: InboxClaim,
+    /**
+     * 'always': the inbox row leads the statement (in a transaction whose next statements go on
+     * when the case exists). 'created': it is written only with the case, like every other part,
+     * so that a statement run alone (outside a transaction) writes all or nothing.
+     */
+    inboxWhen: 'always' | 'created' = 'always',
   ): Promise<boolean> {
     if (parts.changedTasks.length || parts.changedSlas.length || parts.settledBreaches.length)
       throw new Error('CaseRepository.insertAssigned: a new case has no tasks or clocks to change');
-    const [sql, params] = withInbox(
-      inbox,
-      `${INSERT_ASSIGNED_SQL}, outbox AS (${outbox.sql}), ${inline.cteSql} SELECT case_id FROM created`,
-      [
-        ...newCaseValues(fresh.report, next, init),
-        currentLeadTask(next)?.unitId ?? null,
-        next.supervisionFlagged,
-        JSON.stringify(extra.slaPolicy),
-        extra.routingAttempt,
-        extra.now,
-        JSON.stringify(parts.newTasks),
-        JSON.stringify(parts.newSlas),
-        JSON.stringify(parts.timeline),
-        ...outbox.params,
-        ...inline.params,
-      ],
-    );
+    const values = [
+      ...newCaseValues(fresh.report, next, init),
+      currentLeadTask(next)?.unitId ?? null,
+      next.supervisionFlagged,
+      JSON.stringify(extra.slaPolicy),
+      extra.routingAttempt,
+      extra.now,
+      JSON.stringify(parts.newTasks),
+      JSON.stringify(parts.newSlas),
+      JSON.stringify(parts.timeline),
+      ...outbox.params,
+      ...inline.params,
+    ];
+    const body = `${INSERT_ASSIGNED_SQL}, outbox AS (${outbox.sql}), ${inline.cteSql}`;
+    const claim = inbox && inboxWhen === 'created' ? inbox.cte(values.length, CREATED) : undefined;
+    const [sql, params] = claim
+      ? [`${body}, ${claim.cteSql} SELECT case_id FROM created`, [...values, ...claim.params]]
+      : withInbox(inbox, `${body} SELECT case_id FROM created`, values);
     const rows = (await manager.query(sql, params)) as unknown[];
     return rows.length > 0;
   }

@@ -188,6 +188,45 @@ export class DispatchHarness {
     caseId?: string,
     eventId: string = randomUUID(),
   ): Promise<string> {
+    await this.producer.send({
+      topic: `${this.ns.topicPrefix}${topic}`,
+      acks: -1,
+      messages: [this.message(type, key, payload, caseId, eventId)],
+    });
+    return eventId;
+  }
+
+  /**
+   * `case.routed` events in one produce request, all to partition 0, so that the consumer gets
+   * them as one chunk; the ids of their events, in order.
+   */
+  async routedTogether(
+    events: {
+      report: ReportSnapshot;
+      lead: TestUnit;
+      support?: TestUnit[];
+      extra?: Partial<CaseRoutedPayload>;
+      eventId?: string;
+    }[],
+  ): Promise<string[]> {
+    const messages = events.map((e) =>
+      this.message(
+        'case.routed',
+        e.report.caseId,
+        this.routedPayload(e.report, e.lead, e.support ?? [], e.extra ?? {}),
+        e.report.caseId,
+        e.eventId ?? randomUUID(),
+      ),
+    );
+    await this.producer.send({
+      topic: `${this.ns.topicPrefix}${Topic.CaseRouted}`,
+      acks: -1,
+      messages: messages.map((m) => ({ ...m, partition: 0 })),
+    });
+    return messages.map((m) => m.headers[ENVELOPE_HEADERS.eventId]);
+  }
+
+  private message(type: string, key: string, payload: object, caseId: string | undefined, eventId: string) {
     const envelope = {
       eventId,
       type,
@@ -199,18 +238,11 @@ export class DispatchHarness {
       producer: 'test',
       payload,
     };
-    await this.producer.send({
-      topic: `${this.ns.topicPrefix}${topic}`,
-      acks: -1,
-      messages: [
-        {
-          key,
-          value: JSON.stringify(envelope),
-          headers: { [ENVELOPE_HEADERS.eventId]: eventId, [ENVELOPE_HEADERS.type]: type },
-        },
-      ],
-    });
-    return eventId;
+    return {
+      key,
+      value: JSON.stringify(envelope),
+      headers: { [ENVELOPE_HEADERS.eventId]: eventId, [ENVELOPE_HEADERS.type]: type },
+    };
   }
 
   /** Publishes a unit on reference.units.v1 and waits until its API key works. */
@@ -306,7 +338,17 @@ export class DispatchHarness {
     /** Delivers that event again. */
     eventId?: string,
   ): Promise<string> {
-    const payload: CaseRoutedPayload = {
+    const payload = this.routedPayload(report, lead, support, extra);
+    return this.produce(Topic.CaseRouted, 'case.routed', report.caseId, payload, report.caseId, eventId);
+  }
+
+  private routedPayload(
+    report: ReportSnapshot,
+    lead: TestUnit,
+    support: TestUnit[],
+    extra: Partial<CaseRoutedPayload>,
+  ): CaseRoutedPayload {
+    return {
       report,
       categoryCode: report.categoryCode ?? 'drain_blocked',
       confidence: 0.92,
@@ -321,7 +363,6 @@ export class DispatchHarness {
       excludedUnitIds: [],
       ...extra,
     };
-    return this.produce(Topic.CaseRouted, 'case.routed', report.caseId, payload, report.caseId, eventId);
   }
 
   async triageRequired(
