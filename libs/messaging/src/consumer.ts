@@ -29,13 +29,41 @@ export interface MessageMeta {
  */
 export class InboxClaim {
   claimed = false;
+  /** The events whose rows this claim writes: one, or a chunk's (`eventId` is the first). */
+  readonly eventIds: readonly string[];
 
   constructor(
     private readonly schema: string,
-    readonly eventId: string,
+    eventId: string | readonly string[],
     readonly consumer: string,
     readonly topic: string,
-  ) {}
+  ) {
+    this.eventIds = typeof eventId === 'string' ? [eventId] : eventId;
+    if (!this.eventIds.length) throw new Error('InboxClaim: no event');
+  }
+
+  get eventId(): string {
+    return this.eventIds[0];
+  }
+
+  /** The INSERT of the rows, placeholders from `$<n + 1>`, a plain one: a row that exists fails it. */
+  private insertSql(n: number, onlyIf?: string): string {
+    const into = `INSERT INTO "${this.schema}".inbox (event_id, consumer, topic)`;
+    if (this.eventIds.length > 1)
+      return `${into} SELECT e, $${n + 2}::text, $${n + 3}::text FROM unnest($${n + 1}::uuid[]) AS e${onlyIf ? ` WHERE ${onlyIf}` : ''}`;
+    return onlyIf
+      ? `${into} SELECT $${n + 1}::uuid, $${n + 2}::text, $${n + 3}::text WHERE ${onlyIf}`
+      : `${into} VALUES ($${n + 1}::uuid, $${n + 2}::text, $${n + 3}::text)`;
+  }
+
+  private get params(): unknown[] {
+    return [this.eventIds.length > 1 ? this.eventIds : this.eventId, this.consumer, this.topic];
+  }
+
+  private claim(): void {
+    if (this.claimed) throw new Error(`event ${this.eventId}: the inbox row is claimed once`);
+    this.claimed = true;
+  }
 
   /**
    * The inbox insert as a CTE (`inbox_claim`) to place among a statement's others, written only
@@ -44,24 +72,17 @@ export class InboxClaim {
    * Placeholders from `$<offset + 1>`.
    */
   cte(offset: number, onlyIf: string): { cteSql: string; params: unknown[] } {
-    if (this.claimed) throw new Error(`event ${this.eventId}: the inbox row is claimed once`);
-    this.claimed = true;
-    return {
-      cteSql: `inbox_claim AS (INSERT INTO "${this.schema}".inbox (event_id, consumer, topic)
-        SELECT $${offset + 1}::uuid, $${offset + 2}::text, $${offset + 3}::text WHERE ${onlyIf})`,
-      params: [this.eventId, this.consumer, this.topic],
-    };
+    this.claim();
+    return { cteSql: `inbox_claim AS (${this.insertSql(offset, onlyIf)})`, params: this.params };
   }
 
   /** `sql` (a statement, with or without its own WITH) led by the inbox insert; its parameters follow `params`. */
   into(sql: string, params: unknown[]): [string, unknown[]] {
-    if (this.claimed) throw new Error(`event ${this.eventId}: the inbox row is claimed once`);
-    this.claimed = true;
-    const n = params.length;
-    const claimSql = `inbox_claim AS (INSERT INTO "${this.schema}".inbox (event_id, consumer, topic) VALUES ($${n + 1}::uuid, $${n + 2}::text, $${n + 3}::text))`;
+    this.claim();
+    const claimSql = `inbox_claim AS (${this.insertSql(params.length)})`;
     const lead = /^\s*WITH(\s+RECURSIVE)?\s/i.exec(sql);
     const text = lead ? `${lead[0]}${claimSql}, ${sql.slice(lead[0].length)}` : `WITH ${claimSql} ${sql}`;
-    return [text, [...params, this.eventId, this.consumer, this.topic]];
+    return [text, [...params, ...this.params]];
   }
 }
 
@@ -122,8 +143,14 @@ export interface ConsumerSpec {
    * one event at a time by `handle` (retry and dead-letter rules as ever), so the two must have
    * the same effect. The manager carries no event's work: a chunk handler that publishes binds
    * each event's own (`bindWork(manager, causedBy(event))`).
+   *
+   * An 'only-statement' consumer's chunk handler writes the chunk in ONE statement without a
+   * transaction: it gets every event of the chunk and `inbox`, the claim of all their rows, to
+   * carry in that statement (`withInbox`). The rows are a plain INSERT: an event seen before (or
+   * twice in the chunk) fails the statement, nothing is written, and the chunk is handled one
+   * event at a time.
    */
-  handleChunk?: (items: ChunkItem[], manager: EntityManager) => Promise<void>;
+  handleChunk?: (items: ChunkItem[], manager: EntityManager, inbox?: InboxClaim) => Promise<void>;
   /**
    * Tried before `handle` for every event, chunks included: the event's whole effect as ONE
    * statement outside any transaction (one round trip, no BEGIN/COMMIT), carrying the event's inbox
@@ -148,8 +175,9 @@ export interface ConsumerSpec {
    * (`withInbox`). 'only-statement': that statement is the handler's whole effect, run without
    * BEGIN/COMMIT (one round trip per event). A handler that issues no statement (an event it
    * ignores) leaves the row to the runner. Chunks have the runner write their rows, except for an
-   * 'only-statement' consumer without `handleChunk`, or one with `alone`: their chunks go by key
-   * (see `alone`), each event as it would alone.
+   * 'only-statement' consumer: with `handleChunk`, its one statement carries the chunk's rows
+   * (see there); without, or for any consumer with `alone`, chunks go by key (see `alone`), each
+   * event as it would alone.
    */
   inbox?: 'runner' | 'first-statement' | 'only-statement';
   /** Called after the transaction commits (e.g. to nudge a local worker). */
@@ -478,26 +506,43 @@ export class EventConsumerRunner {
     const started = process.hrtime.bigint();
     const handled: typeof events = [];
     try {
-      await this.dataSource.transaction(async (manager) => {
-        const fresh = new Set(
-          (
-            (await manager.query(
-              `INSERT INTO "${this.schema}".inbox (event_id, consumer, topic)
+      if (this.spec.handleChunk && this.spec.inbox === 'only-statement') {
+        // One statement, the chunk's inbox rows in it: no BEGIN, no separate inbox insert, no COMMIT.
+        const claim = new InboxClaim(
+          this.schema,
+          events.map((e) => e.event.eventId),
+          this.spec.name,
+          topic,
+        );
+        await this.spec.handleChunk(
+          events,
+          this.guarded(this.dataSource.manager, claim, 'only-statement'),
+          claim,
+        );
+        if (!claim.claimed)
+          throw new Error(`consumer ${this.spec.name}: the chunk's statement left out its inbox rows`);
+        handled.push(...events);
+      } else
+        await this.dataSource.transaction(async (manager) => {
+          const fresh = new Set(
+            (
+              (await manager.query(
+                `INSERT INTO "${this.schema}".inbox (event_id, consumer, topic)
                SELECT e, $2, $3 FROM unnest($1::uuid[]) AS e
                ON CONFLICT DO NOTHING RETURNING event_id`,
-              [events.map((e) => e.event.eventId), this.spec.name, topic],
-            )) as { event_id: string }[]
-          ).map((r) => r.event_id),
-        );
-        // The same event twice in one chunk: the first one counts.
-        handled.push(...events.filter((item) => fresh.delete(item.event.eventId)));
-        if (this.spec.handleChunk) {
-          if (handled.length) await this.spec.handleChunk(handled, manager);
-        } else {
-          for (const item of handled)
-            await this.spec.handle(item.event, bindWork(manager, causedBy(item.event)), item.meta);
-        }
-      });
+                [events.map((e) => e.event.eventId), this.spec.name, topic],
+              )) as { event_id: string }[]
+            ).map((r) => r.event_id),
+          );
+          // The same event twice in one chunk: the first one counts.
+          handled.push(...events.filter((item) => fresh.delete(item.event.eventId)));
+          if (this.spec.handleChunk) {
+            if (handled.length) await this.spec.handleChunk(handled, manager);
+          } else {
+            for (const item of handled)
+              await this.spec.handle(item.event, bindWork(manager, causedBy(item.event)), item.meta);
+          }
+        });
     } catch (err) {
       const code =
         (err as { code?: string; driverError?: { code?: string } })?.driverError?.code ??

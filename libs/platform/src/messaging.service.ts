@@ -139,9 +139,9 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
         },
       }),
       ...(handleChunk && {
-        handleChunk: async (items, manager) => {
+        handleChunk: async (items, manager, inbox) => {
           const before = this.writer.prepared;
-          await handleChunk(items, manager);
+          await handleChunk(items, manager, inbox);
           // One of the chunk's events stands for it: its afterCommit nudges the relay.
           if (this.writer.prepared !== before && items.length) wroteEvents.add(items[0].event);
         },

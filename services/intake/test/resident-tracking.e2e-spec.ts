@@ -164,7 +164,7 @@ describe('resident tracking: status from case events, only with the tracking tok
     expect(v.status).toBe(200);
   });
 
-  it('takes the events of one fetch together (one statement per chunk) with the same view and timeline as one by one', async () => {
+  it('takes the events of one fetch together (one statement per chunk, its inbox rows in it) with the same view and timeline as one by one, and a chunk with a repeat one by one', async () => {
     const a = (await call<Answer>(`${intake.url}/v1/reports`, { body: report() })).body;
     const b = (await call<Answer>(`${intake.url}/v1/reports`, { body: report() })).body;
     const unknown = { caseId: randomUUID(), reference: 'R-20261123-9999' };
@@ -215,7 +215,6 @@ describe('resident tracking: status from case events, only with the tracking tok
         2,
       ),
       acceptedA,
-      { ...acceptedA }, // the same event twice in one fetch: one entry
       envelope(unknown, 'case.assigned', 'assigned', { unitName: 'Nobody', taskRole: 'lead' }, 4),
       envelope(b, 'case.info-requested', 'in_progress', { residentNote: 'B 请补充门牌号' }, 5),
       envelope(a, 'case.progress', 'in_progress', { residentVisible: false }, 6),
@@ -268,6 +267,50 @@ describe('resident tracking: status from case events, only with the tracking tok
     expect(await sql(ns, `SELECT 1 FROM intake.timeline WHERE case_id = $1`, [unknown.caseId])).toEqual([]);
     // They went through the chunk handler, not one by one.
     expect((await chunkedEvents()) - chunkedBefore).toBe(events.length);
+
+    // A chunk with an event seen before (redelivered after a crash, say): its one statement fails
+    // on the inbox key and writes nothing; the chunk is taken one event at a time, the repeat
+    // adds nothing and the new event its entry.
+    const fallbacks = async () => {
+      const metrics = await (await fetch(`${intake.url}/metrics`)).text();
+      return [
+        ...metrics.matchAll(
+          /consumer_chunk_fallbacks_total\{[^}]*consumer="resident-read-model"[^}]*\} (\d+)/g,
+        ),
+      ]
+        .map((m) => Number(m[1]))
+        .reduce((x, y) => x + y, 0);
+    };
+    const fallbacksBefore = await fallbacks();
+    const progressB = envelope(b, 'case.progress', 'in_progress', { residentNote: 'B 处理中' }, 8);
+    await producer.send({
+      topic: `${ns.topicPrefix}${Topic.CaseLifecycle}`,
+      acks: -1,
+      messages: [acceptedA, progressB].map((e) => ({ key: a.caseId, value: JSON.stringify(e) })),
+    });
+    await waitFor(
+      async () =>
+        (
+          await sql(
+            ns,
+            `SELECT 1 FROM intake.inbox WHERE consumer = 'resident-read-model' AND event_id = $1`,
+            [progressB.eventId],
+          )
+        ).length === 1,
+      { what: 'the event after the repeat' },
+    );
+    expect((await viewOf(a)).timeline.map((t) => t.note)).toEqual([
+      expect.any(String),
+      'A 已派单',
+      'A 已签收',
+    ]);
+    expect((await viewOf(b)).timeline.map((t) => t.note)).toEqual([
+      expect.any(String),
+      'B 已派单',
+      'B 请补充门牌号',
+      'B 处理中',
+    ]);
+    expect((await fallbacks()) - fallbacksBefore).toBe(1);
   });
 
   it('takes information only when the center asked for it, and feedback only once resolved', async () => {

@@ -28,9 +28,13 @@ export class ResidentReadModelHandler {
     return this.apply([event], m, inbox);
   }
 
-  /** A chunk of events (one partition's, in order; their inbox rows written by the runner). */
-  handleChunk(events: EventEnvelope<CaseLifecyclePayload>[], m: EntityManager): Promise<void> {
-    return this.apply(events, m);
+  /** A chunk of events (one partition's, in order); `inbox`: all their rows, written by the same statement. */
+  handleChunk(
+    events: EventEnvelope<CaseLifecyclePayload>[],
+    m: EntityManager,
+    inbox?: InboxClaim,
+  ): Promise<void> {
+    return this.apply(events, m, inbox);
   }
 
   /**
