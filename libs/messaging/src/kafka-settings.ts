@@ -20,6 +20,11 @@ export function countKafkaRequests<C extends Producer | Consumer | Admin>(client
   return client;
 }
 
+/** Adds requests a client in another thread of this process counted (per Kafka API). */
+export function addKafkaRequests(role: string, byApi: Record<string, number>): void {
+  for (const [api, n] of Object.entries(byApi)) requests.inc({ client: role, api }, n);
+}
+
 /** Kafka connection settings, read once at boot. */
 export interface KafkaSettings {
   brokers: string[];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { Producer } from 'kafkajs';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import {
   EventEnvelope,
   PAYLOAD_CLASSES,
@@ -134,6 +134,28 @@ export class OutboxWriter {
   }
 }
 
+/** What a relay reports as it works: the metrics of this process by default (`relayMetrics`). */
+export interface RelayObserver {
+  /** Rows the broker acknowledged: their topics and how long after their transaction began (s). */
+  published(rows: { topic: string; delaySeconds: number }[]): void;
+  /** Unpublished rows and the oldest one's age (s), read every few seconds. */
+  backlog(rows: number, oldestAgeSeconds: number): void;
+}
+
+/** The outbox metrics of this process (`outbox_published_total`, `outbox_publish_delay_seconds`, ...). */
+export const relayMetrics: RelayObserver = {
+  published(rows) {
+    for (const r of rows) {
+      published.inc({ topic: r.topic });
+      publishLatency.observe(r.delaySeconds);
+    }
+  },
+  backlog(rows, age) {
+    backlog.set(rows);
+    oldestAge.set(age);
+  },
+};
+
 export interface OutboxRelayOptions {
   schema: string;
   batchSize?: number;
@@ -152,6 +174,10 @@ export interface OutboxRelayOptions {
   databaseUrl: string;
   /** The relay's own connection (tests pass a fake); default: relayConnection on `databaseUrl`. */
   connect?: () => Promise<RelayConnection>;
+  /** Where its numbers go (default `relayMetrics`; a relay thread posts them to the main thread). */
+  observer?: RelayObserver;
+  /** Called when this relay takes or loses the relay lock. */
+  onLock?: (holds: boolean) => void;
 }
 
 /** What the relay needs of its dedicated connection (a pg Client). */
@@ -221,7 +247,7 @@ export class OutboxRelay {
   /** A nudge came while the relay was not sleeping (mid-cycle): its commit may be past the read. */
   private nudgedMeanwhile = false;
   private conn?: RelayConnection;
-  private holdsLock = false;
+  private lockHeld = false;
   /** Ids sent and acknowledged, to be marked published by the next statement. */
   private acknowledged: string[] = [];
   private lastHousekeeping = 0;
@@ -230,9 +256,21 @@ export class OutboxRelay {
   private readonly retentionSeconds: number;
   private readonly lingerMs: number;
   private readonly loneAfterMs: number;
+  private readonly observer: RelayObserver;
+
+  private get holdsLock(): boolean {
+    return this.lockHeld;
+  }
+
+  private set holdsLock(holds: boolean) {
+    if (holds === this.lockHeld) return;
+    this.lockHeld = holds;
+    this.options.onLock?.(holds);
+  }
 
   constructor(
-    private readonly dataSource: DataSource,
+    /** For housekeeping (the backlog gauge, the purge of old rows): the service's main pool. */
+    private readonly dataSource: { query(sql: string, params?: unknown[]): Promise<unknown> },
     private readonly producer: Producer,
     private readonly kafka: Pick<KafkaSettings, 'topicPrefix'>,
     private readonly options: OutboxRelayOptions,
@@ -243,6 +281,7 @@ export class OutboxRelay {
     this.retentionSeconds = options.retentionSeconds ?? 3600;
     this.lingerMs = options.lingerMs ?? 5;
     this.loneAfterMs = options.loneAfterMs ?? 4 * this.lingerMs;
+    this.observer = options.observer ?? relayMetrics;
   }
 
   async start(): Promise<void> {
@@ -404,10 +443,9 @@ export class OutboxRelay {
     // Acknowledged by all in-sync replicas: marked published by the next statement.
     this.acknowledged = rows.map((r) => r.id);
     const now = Date.now();
-    for (const r of rows) {
-      published.inc({ topic: r.topic });
-      publishLatency.observe((now - new Date(r.created_at).getTime()) / 1000);
-    }
+    this.observer.published(
+      rows.map((r) => ({ topic: r.topic, delaySeconds: (now - new Date(r.created_at).getTime()) / 1000 })),
+    );
     return rows.length;
   }
 
@@ -420,8 +458,7 @@ export class OutboxRelay {
       `SELECT count(*)::int AS n, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age
          FROM ${s}.outbox WHERE published_at IS NULL`,
     )) as { n: number; age: number }[];
-    backlog.set(stats.n);
-    oldestAge.set(stats.age);
+    this.observer.backlog(stats.n, stats.age);
     await this.dataSource.query(
       `DELETE FROM ${s}.outbox WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1)`,
       [this.retentionSeconds],

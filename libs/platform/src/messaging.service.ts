@@ -9,7 +9,14 @@ import type { Kafka, Producer } from 'kafkajs';
 import type Redis from 'ioredis';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-import { ConsumerSpec, EventConsumerRunner, NewEvent, OutboxRelay, OutboxWriter } from '@app/messaging';
+import {
+  ConsumerSpec,
+  EventConsumerRunner,
+  NewEvent,
+  OutboxRelay,
+  OutboxWriter,
+  RelayThread,
+} from '@app/messaging';
 import { EventEnvelope } from '@app/contracts';
 import { bindWork, JsonLogger, WorkContext } from '@app/observability';
 import { PlatformConfig } from './config';
@@ -25,7 +32,7 @@ import { KAFKA, KAFKA_PRODUCER, LOGGER, PLATFORM_CONFIG, REDIS } from './tokens'
 @Injectable()
 export class MessagingService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly writer: OutboxWriter;
-  private readonly relay: OutboxRelay;
+  private readonly relay: OutboxRelay | RelayThread;
   private readonly specs: ConsumerSpec[] = [];
   private readonly runners: EventConsumerRunner[] = [];
   private readonly log: JsonLogger;
@@ -47,18 +54,25 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
     this.log = logger.child('messaging');
     this.wakeChannel = `${config.redisPrefix}outbox-wake:${config.schema}`;
     this.writer = new OutboxWriter(config.schema, config.service);
-    this.relay = new OutboxRelay(
-      dataSource,
-      producer,
-      config.kafka,
-      {
-        schema: config.schema,
-        databaseUrl: config.databaseUrl,
-        batchSize: Number(process.env.OUTBOX_BATCH_SIZE ?? '500'),
-        lingerMs: Number(process.env.OUTBOX_LINGER_MS ?? '5'),
-      },
-      logger.child('outbox'),
-    );
+    const relayOptions = {
+      schema: config.schema,
+      databaseUrl: config.databaseUrl,
+      batchSize: Number(process.env.OUTBOX_BATCH_SIZE ?? '500'),
+      lingerMs: Number(process.env.OUTBOX_LINGER_MS ?? '5'),
+    };
+    // On a thread of its own unless OUTBOX_RELAY_THREAD=false (see RelayThread).
+    this.relay =
+      (process.env.OUTBOX_RELAY_THREAD ?? 'true') === 'false'
+        ? new OutboxRelay(dataSource, producer, config.kafka, relayOptions, logger.child('outbox'))
+        : new RelayThread(
+            {
+              service: config.service,
+              logLevel: process.env.LOG_LEVEL ?? 'info',
+              kafka: config.kafka,
+              options: relayOptions,
+            },
+            logger.child('outbox'),
+          );
   }
 
   /** Appends events to the outbox in the caller's transaction, with the work bound to its manager. */
