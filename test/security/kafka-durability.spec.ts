@@ -64,7 +64,12 @@ describe('outbox relay', () => {
       { query: async () => [] } as unknown as DataSource,
       producer as never,
       settings,
-      { schema: 'test', databaseUrl: 'postgres://unused', connect: async () => conn },
+      {
+        schema: 'test',
+        databaseUrl: 'postgres://unused',
+        headers: ENVELOPE_HEADERS,
+        connect: async () => conn,
+      },
       logger,
     );
   }

@@ -2,6 +2,7 @@ export * from './kafka-settings';
 export * from './retriable';
 export * from './schema';
 export * from './outbox';
+export * from './relay';
 export * from './relay-thread';
 export * from './consumer';
 export * from './admin';

@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { Topic } from '@app/contracts';
+import { ENVELOPE_HEADERS, Topic } from '@app/contracts';
 import { bindWork, JsonLogger } from '@app/observability';
-import { NewEvent, OutboxRelay, OutboxWriter, RelayConnection } from './outbox';
+import { NewEvent, OutboxWriter } from './outbox';
+import { OutboxRelay, RelayConnection } from './relay';
 
 const event: NewEvent = {
   topic: Topic.CaseReported,
@@ -101,7 +102,14 @@ describe('OutboxRelay wake-ups', () => {
       {} as never,
       { topicPrefix: '' },
       // A poll far longer than the test: only a nudge can start another cycle in time.
-      { schema: 'intake', databaseUrl: 'unused', pollMs: 60_000, ...timing, connect: async () => conn },
+      {
+        schema: 'intake',
+        databaseUrl: 'unused',
+        headers: ENVELOPE_HEADERS,
+        pollMs: 60_000,
+        ...timing,
+        connect: async () => conn,
+      },
       new JsonLogger('test', undefined, 'error'),
     );
     const running = async (body: () => Promise<void>) => {

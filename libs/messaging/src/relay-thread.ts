@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { JsonLogger } from '@app/observability';
 import { addKafkaRequests, KafkaSettings } from './kafka-settings';
-import { OutboxRelayOptions, relayMetrics } from './outbox';
+import { OutboxRelayOptions, relayMetrics } from './relay';
 
 /** What the relay thread is started with (structured-cloned into it). */
 export interface RelayWorkerData {
@@ -83,7 +83,13 @@ export class RelayThread {
         file.endsWith('.ts') && !process.execArgv.includes('@swc-node/register')
           ? [...process.execArgv, '-r', '@swc-node/register']
           : process.execArgv;
-      const w = new Worker(file, { workerData: this.data, execArgv });
+      // A relay holds a batch at a time: a small young generation keeps the thread's memory down
+      // (every service's RSS counts it; the relay's garbage is short-lived).
+      const w = new Worker(file, {
+        workerData: this.data,
+        execArgv,
+        resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 },
+      });
       this.worker = w;
       let started = false;
       w.on('message', (m: RelayThreadToMain) => {

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'pg';
 import { JsonLogger } from '@app/observability';
 import { createKafka } from './kafka-settings';
-import { OutboxRelay } from './outbox';
+import { OutboxRelay } from './relay';
 import type { RelayThreadToMain, RelayWorkerData } from './relay-thread';
 
 const data = workerData as RelayWorkerData;

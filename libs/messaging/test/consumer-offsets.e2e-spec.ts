@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Admin, Producer } from 'kafkajs';
-import { Topic } from '@app/contracts';
+import { Topic, ENVELOPE_HEADERS } from '@app/contracts';
 import { JsonLogger, metricsRegistry, bindWork } from '@app/observability';
 import { createTestNamespace, sampleReport, TestNamespace, waitFor } from '@app/testing';
 import {
@@ -52,7 +52,13 @@ describe('consumer offsets: committed once per interval and on stop, not after e
     await producer.connect();
     admin = kafka.admin();
     await admin.connect();
-    relay = new OutboxRelay(ds, producer, settings, { schema: SCHEMA, databaseUrl: ns.databaseUrl }, logger);
+    relay = new OutboxRelay(
+      ds,
+      producer,
+      settings,
+      { schema: SCHEMA, databaseUrl: ns.databaseUrl, headers: ENVELOPE_HEADERS },
+      logger,
+    );
     await relay.start();
   });
 

@@ -74,7 +74,7 @@ describe('outbox → Kafka → consumer in another process', () => {
       ds,
       producer,
       settings,
-      { schema: PRODUCER_SCHEMA, databaseUrl: ns.databaseUrl },
+      { schema: PRODUCER_SCHEMA, databaseUrl: ns.databaseUrl, headers: ENVELOPE_HEADERS },
       logger,
     );
     await relay.start();

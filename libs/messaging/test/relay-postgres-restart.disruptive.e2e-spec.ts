@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { Producer } from 'kafkajs';
-import { Topic } from '@app/contracts';
+import { Topic, ENVELOPE_HEADERS } from '@app/contracts';
 import { JsonLogger, bindWork } from '@app/observability';
 import {
   createTestNamespace,
@@ -45,7 +45,13 @@ describe('outbox relay across a Postgres restart', () => {
     const logger = new JsonLogger('test', undefined, 'error');
     producer = createKafka(settings, logger).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    relay = new OutboxRelay(ds, producer, settings, { schema: SCHEMA, databaseUrl: ns.databaseUrl }, logger);
+    relay = new OutboxRelay(
+      ds,
+      producer,
+      settings,
+      { schema: SCHEMA, databaseUrl: ns.databaseUrl, headers: ENVELOPE_HEADERS },
+      logger,
+    );
     await relay.start();
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Topic } from '@app/contracts';
+import { Topic, ENVELOPE_HEADERS } from '@app/contracts';
 import { bindWork, JsonLogger, metricsRegistry } from '@app/observability';
 import { createTestNamespace, sampleReport, TestNamespace, TopicReader, waitFor } from '@app/testing';
 import { kafkaSettingsFromEnv, messagingTablesUp, OutboxWriter, RelayThread } from '@app/messaging';
@@ -42,7 +42,7 @@ describe('outbox relay on its own thread', () => {
         logLevel: 'error',
         kafka: kafkaSettingsFromEnv('test', ns.env),
         // A poll longer than the test's waits: only a nudge gets a row out in time.
-        options: { schema: SCHEMA, databaseUrl: ns.databaseUrl, pollMs: 60_000 },
+        options: { schema: SCHEMA, databaseUrl: ns.databaseUrl, pollMs: 60_000, headers: ENVELOPE_HEADERS },
       },
       new JsonLogger('test', undefined, 'error'),
     );

@@ -17,7 +17,7 @@ import {
   OutboxWriter,
   RelayThread,
 } from '@app/messaging';
-import { EventEnvelope } from '@app/contracts';
+import { ENVELOPE_HEADERS, EventEnvelope } from '@app/contracts';
 import { bindWork, JsonLogger, WorkContext } from '@app/observability';
 import { PlatformConfig } from './config';
 import { runMigrationsLocked } from './database';
@@ -59,6 +59,7 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
       databaseUrl: config.databaseUrl,
       batchSize: Number(process.env.OUTBOX_BATCH_SIZE ?? '500'),
       lingerMs: Number(process.env.OUTBOX_LINGER_MS ?? '5'),
+      headers: ENVELOPE_HEADERS,
     };
     // On a thread of its own unless OUTBOX_RELAY_THREAD=false (see RelayThread).
     this.relay =
