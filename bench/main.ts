@@ -80,11 +80,12 @@ function plans(args: Args, target: 'real' | 'ceiling'): StepPlan[] {
     // backlog and its delivered rate moved by ±10 % from run to run (session 8: 103 and 117).
     // 20 and 50/s first, 20 s each: where the p99 target (150 ms, set for 100/s) still holds.
     return [
-      { rate: 20, seconds: s ?? 20 },
-      { rate: 50, seconds: s ?? 20 },
+      { rate: 20, seconds: s ?? 20, always: true },
+      { rate: 50, seconds: s ?? 20, always: true },
       ...[100, 200, 400, 700, 1000, 1400, 2000, 2800].map((rate, i) => ({
         rate,
         seconds: i === 0 ? 60 : (s ?? 30),
+        always: i === 0,
       })),
     ];
   }
@@ -94,6 +95,7 @@ function plans(args: Args, target: 'real' | 'ceiling'): StepPlan[] {
   return [20, 50, 100, 400, 800, 1200, 1600, 2000, 2500, 3000, 4000, 5000].map((rate) => ({
     rate,
     seconds: s ?? (rate < 100 ? 20 : 30),
+    always: rate <= 100,
   }));
 }
 

@@ -83,7 +83,8 @@ export function headline(
   const throughput = max(real);
   const ceilingCps = max(ceiling);
   const at = headlineStep(real) ?? real[0];
-  const first = real.find((r) => r.offered === 100) ?? real[0];
+  // Null when no step ran at 100 cases/s (a partial run's own rates): never another step's p99.
+  const first = real.find((r) => r.offered === 100);
   const num = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null) as number;
   return {
     throughput_cps: Math.round(throughput),

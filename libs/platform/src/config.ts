@@ -18,6 +18,8 @@ export interface PlatformConfig {
   migrateOnBoot: boolean;
   /** Public base URL (for links in messages and OpenAPI). */
   publicUrl: string;
+  /** The outbox relay on a thread of its own (OUTBOX_RELAY_THREAD, else the service's default). */
+  relayThread: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +44,8 @@ export function loadPlatformConfig(
   service: string,
   defaultPort: number,
   env: NodeJS.ProcessEnv = process.env,
+  /** The service's default for OUTBOX_RELAY_THREAD. */
+  relayThread = true,
 ): PlatformConfig {
   const portVar = `${service.toUpperCase()}_PORT`;
   const port = intEnv(env, portVar, intEnv(env, 'PORT', defaultPort));
@@ -60,5 +64,6 @@ export function loadPlatformConfig(
       .filter(Boolean),
     migrateOnBoot: (env.MIGRATE_ON_BOOT ?? 'true') !== 'false',
     publicUrl: env[`${service.toUpperCase()}_PUBLIC_URL`] ?? `http://localhost:${port}`,
+    relayThread: env.OUTBOX_RELAY_THREAD === undefined ? relayThread : env.OUTBOX_RELAY_THREAD !== 'false',
   };
 }

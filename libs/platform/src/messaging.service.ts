@@ -61,19 +61,18 @@ export class MessagingService implements OnModuleInit, OnApplicationBootstrap, O
       lingerMs: Number(process.env.OUTBOX_LINGER_MS ?? '5'),
       headers: ENVELOPE_HEADERS,
     };
-    // On a thread of its own unless OUTBOX_RELAY_THREAD=false (see RelayThread).
-    this.relay =
-      (process.env.OUTBOX_RELAY_THREAD ?? 'true') === 'false'
-        ? new OutboxRelay(dataSource, producer, config.kafka, relayOptions, logger.child('outbox'))
-        : new RelayThread(
-            {
-              service: config.service,
-              logLevel: process.env.LOG_LEVEL ?? 'info',
-              kafka: config.kafka,
-              options: relayOptions,
-            },
-            logger.child('outbox'),
-          );
+    // On a thread of its own unless the service or OUTBOX_RELAY_THREAD says no (see RelayThread).
+    this.relay = !config.relayThread
+      ? new OutboxRelay(dataSource, producer, config.kafka, relayOptions, logger.child('outbox'))
+      : new RelayThread(
+          {
+            service: config.service,
+            logLevel: process.env.LOG_LEVEL ?? 'info',
+            kafka: config.kafka,
+            options: relayOptions,
+          },
+          logger.child('outbox'),
+        );
   }
 
   /** Appends events to the outbox in the caller's transaction, with the work bound to its manager. */

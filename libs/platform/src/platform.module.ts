@@ -21,6 +21,11 @@ export interface PlatformModuleOptions {
   migrations: Ctor[];
   /** Overrides for tests (otherwise read from process.env at boot). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The outbox relay on a thread of its own unless OUTBOX_RELAY_THREAD says otherwise (default
+   * true). A service that writes no outbox rows saves the thread's memory with false.
+   */
+  relayThread?: boolean;
 }
 
 /**
@@ -35,7 +40,8 @@ export class PlatformModule {
     const providers: Provider[] = [
       {
         provide: PLATFORM_CONFIG,
-        useFactory: () => loadPlatformConfig(options.service, options.defaultPort, options.env),
+        useFactory: () =>
+          loadPlatformConfig(options.service, options.defaultPort, options.env, options.relayThread ?? true),
       },
       {
         provide: LOGGER,

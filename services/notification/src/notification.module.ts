@@ -19,6 +19,8 @@ export const NOTIFICATION_DEFAULT_PORT = 3004;
       defaultPort: NOTIFICATION_DEFAULT_PORT,
       entities: [],
       migrations: NOTIFICATION_MIGRATIONS,
+      // It writes no outbox rows: its relay idles on the main thread, no thread's memory for it.
+      relayThread: false,
     }),
   ],
   controllers: [DeliveriesHttpController, RecipientsHttpController],
