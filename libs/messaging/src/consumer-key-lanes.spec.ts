@@ -124,4 +124,30 @@ describe('consumer runner: a chunk taken by key lanes', () => {
     );
     expect(log).toEqual(['handle a1', 'alone a2']);
   });
+
+  it('runs at most CONSUMER_LANES_AT_ONCE lanes of a chunk at a time', async () => {
+    process.env.CONSUMER_LANES_AT_ONCE = '2';
+    let running = 0;
+    let most = 0;
+    const keys = Array.from({ length: 5 }, () => randomUUID());
+    const done: string[] = [];
+    await run(
+      {
+        inbox: 'first-statement',
+        alone: async (event, _manager, meta) => {
+          running++;
+          most = Math.max(most, running);
+          meta.inbox!.cte(0, 'true');
+          await new Promise((r) => setTimeout(r, 5));
+          running--;
+          done.push((event.payload as { description: string }).description);
+          return true;
+        },
+      },
+      keys.map((k, i) => message(k, i, `k${i}`)),
+    );
+    delete process.env.CONSUMER_LANES_AT_ONCE;
+    expect(most).toBe(2);
+    expect(done.sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+  });
 });

@@ -216,6 +216,8 @@ export class EventConsumerRunner {
   private stopping = false;
   /** Events handled in one transaction when a fetch brings several (CONSUMER_BATCH_SIZE, 1 = off). */
   private readonly batchSize = Math.max(1, Number(process.env.CONSUMER_BATCH_SIZE ?? '32'));
+  /** Key lanes of one chunk run at once (CONSUMER_LANES_AT_ONCE), per partition. */
+  private readonly lanesAtOnce = Math.max(1, Number(process.env.CONSUMER_LANES_AT_ONCE ?? '2'));
   private lagTimer?: NodeJS.Timeout;
   private commitTimer?: NodeJS.Timeout;
   private commitChain: Promise<void> = Promise.resolve();
@@ -482,10 +484,17 @@ export class EventConsumerRunner {
       else lanes.set(key, [m]);
     }
     if (chunk.length > 1) chunkEvents.observe({ consumer: this.spec.name, by: 'key-lanes' }, chunk.length);
-    const results = await Promise.allSettled(
-      [...lanes.values()].map(async (lane) => {
+    // At most `lanesAtOnce` lanes of a chunk run at a time: each lane builds its statement before
+    // its first await, so a fetch's hundreds of lanes started together held the event loop for
+    // as long as building all of them took, and everything else in the process (HTTP requests)
+    // waited behind that burst.
+    const waiting = [...lanes.values()];
+    const runLanes = async () => {
+      for (let lane = waiting.shift(); lane; lane = waiting.shift())
         for (const m of lane) await this.processMessage(topic, partition, m, heartbeat, isRunning);
-      }),
+    };
+    const results = await Promise.allSettled(
+      Array.from({ length: Math.min(this.lanesAtOnce, waiting.length) }, runLanes),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
