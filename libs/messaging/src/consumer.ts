@@ -159,8 +159,9 @@ export interface ConsumerSpec {
    * nothing at all (no statement, or one whose every write, the inbox row's too, was guarded
    * off), for `handle` runs next in a transaction as if `alone` did not exist. With it the runner
    * takes a chunk's events side by side, one lane per message key (each key's events in their
-   * order, lanes at once), instead of in one transaction: each event its own round trip, but the
-   * lanes' round trips overlap. The manager is bound to the event's work.
+   * order, up to CONSUMER_LANES_AT_ONCE lanes at once), instead of in one transaction: each event
+   * its own round trip, but the lanes' round trips overlap. The manager is bound to the event's
+   * work.
    */
   alone?: (
     event: EventEnvelope<PayloadOf[Topic]>,
@@ -464,7 +465,7 @@ export class EventConsumerRunner {
   /**
    * A chunk of one partition, one lane per message key: each lane's events one after the other in
    * partition order, as `processMessage` handles a lone event (retries and dead letters
-   * included), the lanes at once. Per-key order is all a partition promises consumers of case
+   * included), `lanesAtOnce` lanes at a time. Per-key order is all a partition promises consumers of case
    * events (the key is the case). Every lane finishes before this returns, a failed one included:
    * an error (a retry cut short by a stop) is thrown after, and the chunk's offsets are not
    * resolved; what was written is in the inbox, so its redelivery is a duplicate.
