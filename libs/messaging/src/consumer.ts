@@ -465,10 +465,10 @@ export class EventConsumerRunner {
   /**
    * A chunk of one partition, one lane per message key: each lane's events one after the other in
    * partition order, as `processMessage` handles a lone event (retries and dead letters
-   * included), `lanesAtOnce` lanes at a time. Per-key order is all a partition promises consumers of case
-   * events (the key is the case). Every lane finishes before this returns, a failed one included:
-   * an error (a retry cut short by a stop) is thrown after, and the chunk's offsets are not
-   * resolved; what was written is in the inbox, so its redelivery is a duplicate.
+   * included), `lanesAtOnce` lanes at a time. Per-key order is all a partition promises
+   * consumers of case events (the key is the case). Every lane finishes before this returns, a
+   * failed one included: an error (a retry cut short by a stop) is thrown after, and the chunk's
+   * offsets are not resolved; what was written is in the inbox, so its redelivery is a duplicate.
    */
   private async processByKey(
     topic: Topic,
