@@ -514,45 +514,12 @@ export class EventConsumerRunner {
       events.push({ event: decoded.event, meta: { topic, partition, offset: message.offset } });
     }
     const started = process.hrtime.bigint();
-    const handled: typeof events = [];
+    let handled: ChunkItem[];
     try {
-      if (this.spec.handleChunk && this.spec.inbox === 'only-statement') {
-        // One statement, the chunk's inbox rows in it: no BEGIN, no separate inbox insert, no COMMIT.
-        const claim = new InboxClaim(
-          this.schema,
-          events.map((e) => e.event.eventId),
-          this.spec.name,
-          topic,
-        );
-        await this.spec.handleChunk(
-          events,
-          this.guarded(this.dataSource.manager, claim, 'only-statement'),
-          claim,
-        );
-        if (!claim.claimed)
-          throw new Error(`consumer ${this.spec.name}: the chunk's statement left out its inbox rows`);
-        handled.push(...events);
-      } else
-        await this.dataSource.transaction(async (manager) => {
-          const fresh = new Set(
-            (
-              (await manager.query(
-                `INSERT INTO "${this.schema}".inbox (event_id, consumer, topic)
-               SELECT e, $2, $3 FROM unnest($1::uuid[]) AS e
-               ON CONFLICT DO NOTHING RETURNING event_id`,
-                [events.map((e) => e.event.eventId), this.spec.name, topic],
-              )) as { event_id: string }[]
-            ).map((r) => r.event_id),
-          );
-          // The same event twice in one chunk: the first one counts.
-          handled.push(...events.filter((item) => fresh.delete(item.event.eventId)));
-          if (this.spec.handleChunk) {
-            if (handled.length) await this.spec.handleChunk(handled, manager);
-          } else {
-            for (const item of handled)
-              await this.spec.handle(item.event, bindWork(manager, causedBy(item.event)), item.meta);
-          }
-        });
+      handled =
+        this.spec.handleChunk && this.spec.inbox === 'only-statement'
+          ? await this.chunkInOneStatement(topic, events, this.spec.handleChunk)
+          : await this.chunkInTransaction(topic, events);
     } catch (err) {
       const code =
         (err as { code?: string; driverError?: { code?: string } })?.driverError?.code ??
@@ -575,6 +542,48 @@ export class EventConsumerRunner {
       this.spec.afterCommit?.(item.event, item.meta);
     }
     return true;
+  }
+
+  /**
+   * An 'only-statement' consumer's chunk: its handler's one statement carries every inbox row
+   * (a plain INSERT: a repeat fails it whole). No BEGIN, no separate inbox insert, no COMMIT.
+   */
+  private async chunkInOneStatement(
+    topic: Topic,
+    events: ChunkItem[],
+    handleChunk: NonNullable<ConsumerSpec['handleChunk']>,
+  ): Promise<ChunkItem[]> {
+    const ids = events.map((e) => e.event.eventId);
+    const claim = new InboxClaim(this.schema, ids, this.spec.name, topic);
+    await handleChunk(events, this.guarded(this.dataSource.manager, claim, 'only-statement'), claim);
+    if (!claim.claimed)
+      throw new Error(`consumer ${this.spec.name}: the chunk's statement left out its inbox rows`);
+    return events;
+  }
+
+  /** The chunk in one transaction: its inbox rows first (repeats left out), then the handler(s). */
+  private async chunkInTransaction(topic: Topic, events: ChunkItem[]): Promise<ChunkItem[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const fresh = new Set(
+        (
+          (await manager.query(
+            `INSERT INTO "${this.schema}".inbox (event_id, consumer, topic)
+             SELECT e, $2, $3 FROM unnest($1::uuid[]) AS e
+             ON CONFLICT DO NOTHING RETURNING event_id`,
+            [events.map((e) => e.event.eventId), this.spec.name, topic],
+          )) as { event_id: string }[]
+        ).map((r) => r.event_id),
+      );
+      // The same event twice in one chunk: the first one counts.
+      const handled = events.filter((item) => fresh.delete(item.event.eventId));
+      if (this.spec.handleChunk) {
+        if (handled.length) await this.spec.handleChunk(handled, manager);
+      } else {
+        for (const item of handled)
+          await this.spec.handle(item.event, bindWork(manager, causedBy(item.event)), item.meta);
+      }
+      return handled;
+    });
   }
 
   private async processMessage(

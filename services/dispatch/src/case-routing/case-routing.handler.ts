@@ -101,9 +101,9 @@ export class CaseRoutingHandler {
     event: EventEnvelope<CaseRoutedPayload>,
     inbox: InboxClaim,
   ): Promise<boolean> {
-    const p = event.payload;
-    if (p.support.some((u) => u.unitId !== p.lead.unitId)) return false;
-    return this.createAssigned(manager, event, await this.routeOf(manager, event), inbox, 'created');
+    const routing = await this.routeOf(manager, event);
+    if (routing.route.support.length) return false;
+    return this.createAssigned(manager, event, routing, inbox, 'created');
   }
 
   private async createAssigned(
