@@ -80,7 +80,7 @@ describe('OutboxRelay wake-ups', () => {
    */
   function relayWith(
     onRead: (n: number) => void,
-    timing: { lingerMs: number; loneAfterMs?: number } = { lingerMs: 1 },
+    timing: { lingerMs: number; loneAfterMs?: number; onCycle?: () => void } = { lingerMs: 1 },
   ) {
     let reads = 0;
     const conn: RelayConnection = {
@@ -158,6 +158,18 @@ describe('OutboxRelay wake-ups', () => {
       expect(r.reads()).toBe(1);
       await jest.advanceTimersByTimeAsync(20);
       expect(r.reads()).toBe(2);
+    });
+  });
+
+  it('tells onCycle as each cycle begins, before that cycle reads (a relay thread clears its nudge flag there)', async () => {
+    let cycles = 0;
+    const cyclesAtRead: number[] = [];
+    const r = relayWith(() => cyclesAtRead.push(cycles), { lingerMs: 1, onCycle: () => cycles++ });
+    await r.running(async () => {
+      await jest.advanceTimersByTimeAsync(10);
+      r.relay.nudge();
+      await jest.advanceTimersByTimeAsync(10);
+      expect(cyclesAtRead).toEqual([1, 2]);
     });
   });
 

@@ -10,7 +10,16 @@ export interface RelayWorkerData {
   service: string;
   logLevel: string;
   kafka: KafkaSettings;
-  options: Omit<OutboxRelayOptions, 'connect' | 'observer' | 'onLock'>;
+  options: Omit<OutboxRelayOptions, 'connect' | 'observer' | 'onLock' | 'onCycle'>;
+}
+
+/**
+ * RelayWorkerData and the nudge flag, shared by both threads (not copied): 1 from a nudge's
+ * message until the relay's next cycle begins. Only the nudge that sets it posts a message; the
+ * others in between are answered by that cycle's read, which starts after they were given.
+ */
+export interface RelayThreadData extends RelayWorkerData {
+  nudged: Int32Array;
 }
 
 /** Messages from the relay thread. */
@@ -42,6 +51,7 @@ export class RelayThread {
   /** Whether the thread's relay holds the relay lock (named as OutboxRelay's field). */
   holdsLock = false;
   private stopping = false;
+  private readonly nudged = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     private readonly data: RelayWorkerData,
@@ -58,8 +68,14 @@ export class RelayThread {
     return this.spawn();
   }
 
+  /**
+   * Wakes the thread's relay after a commit. Under load commits come far faster than the relay's
+   * cycles, and every message costs this thread a serialization and a wake-up of the other
+   * (postMessage was ~5 % of dispatch's main-thread CPU at 100 cases/s): a message goes only when
+   * none is pending since the relay's last cycle began (`RelayThreadData.nudged`).
+   */
   nudge(): void {
-    this.worker?.postMessage('nudge');
+    if (this.worker && Atomics.exchange(this.nudged, 0, 1) === 0) this.worker.postMessage('nudge');
   }
 
   /** Stops the relay (it marks what the broker acknowledged) and ends the thread (10 s at most). */
@@ -85,8 +101,11 @@ export class RelayThread {
           : process.execArgv;
       // A relay holds a batch at a time: a small young generation keeps the thread's memory down
       // (every service's RSS counts it; the relay's garbage is short-lived).
+      // A new thread has no message pending.
+      Atomics.store(this.nudged, 0, 0);
+      const data: RelayThreadData = { ...this.data, nudged: this.nudged };
       const w = new Worker(file, {
-        workerData: this.data,
+        workerData: data,
         execArgv,
         resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 },
       });

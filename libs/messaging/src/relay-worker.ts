@@ -9,9 +9,9 @@ import { Pool } from 'pg';
 import { JsonLogger } from '@app/observability';
 import { createKafka } from './kafka-settings';
 import { OutboxRelay } from './relay';
-import type { RelayThreadToMain, RelayWorkerData } from './relay-thread';
+import type { RelayThreadData, RelayThreadToMain } from './relay-thread';
 
-const data = workerData as RelayWorkerData;
+const data = workerData as RelayThreadData;
 const port = parentPort!;
 const post = (m: RelayThreadToMain) => port.postMessage(m);
 
@@ -50,6 +50,8 @@ async function main(): Promise<void> {
         backlog: (rows, oldestAgeSeconds) => post({ kind: 'backlog', rows, oldestAgeSeconds }),
       },
       onLock: (holds) => post({ kind: 'lock', holds }),
+      // The cycle's read answers every nudge given until now: the next one posts again.
+      onCycle: () => Atomics.store(data.nudged, 0, 0),
     },
     logger,
   );

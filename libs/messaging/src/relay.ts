@@ -72,6 +72,11 @@ export interface OutboxRelayOptions {
   observer?: RelayObserver;
   /** Called when this relay takes or loses the relay lock. */
   onLock?: (holds: boolean) => void;
+  /**
+   * Called as each cycle begins, before its read: a nudge given before this call is answered by
+   * this cycle's read (RelayThread's shared nudge flag is cleared here).
+   */
+  onCycle?: () => void;
 }
 
 /** What the relay needs of its dedicated connection (a pg Client). */
@@ -245,6 +250,7 @@ export class OutboxRelay {
       let n = 0;
       // Nudges from here on are for commits this cycle's read may miss.
       this.nudgedMeanwhile = false;
+      this.options.onCycle?.();
       try {
         n = await this.publishOnce();
         failures = 0;

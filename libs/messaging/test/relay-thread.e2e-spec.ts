@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
 import { Topic, ENVELOPE_HEADERS } from '@app/contracts';
 import { bindWork, JsonLogger, metricsRegistry } from '@app/observability';
@@ -104,6 +105,33 @@ describe('outbox relay on its own thread', () => {
       (await metric('kafka_client_requests_total', { client: 'relay-producer', api: 'Produce' })) -
         requestsBefore,
     ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('posts one message for the nudges given before its relay next reads, and loses none', async () => {
+    await waitFor(() => relay.relaying || undefined, { what: 'the thread to hold the relay lock' });
+    const posted = jest.spyOn(Worker.prototype, 'postMessage');
+    try {
+      const first = randomUUID();
+      await commit(first, 1);
+      for (let i = 0; i < 100; i++) relay.nudge();
+      // The thread clears the flag only as a cycle begins (a read away): not 100 times in this loop.
+      expect(posted.mock.calls.length).toBeGreaterThanOrEqual(1);
+      expect(posted.mock.calls.length).toBeLessThan(10);
+      await reader.waitForCount((e) => e.caseId === first, 1, 10_000);
+      // Commits and nudges while cycles run (the poll is a minute away): each is read by a cycle
+      // that began after its nudge, so all arrive.
+      const cases = Array.from({ length: 20 }, () => randomUUID());
+      await Promise.all(
+        cases.map(async (c, i) => {
+          await new Promise((r) => setTimeout(r, i * 5));
+          await commit(c, 1);
+          relay.nudge();
+        }),
+      );
+      for (const c of cases) await reader.waitForCount((e) => e.caseId === c, 1, 10_000);
+    } finally {
+      posted.mockRestore();
+    }
   });
 
   it('stops: the thread ends, having marked what the broker acknowledged', async () => {
