@@ -7,6 +7,7 @@ import { OpsHotspotEvent1764200000000 } from './1764200000000-ops-hotspot-event'
 import { OpsHotspotPending1764300000000 } from './1764300000000-ops-hotspot-pending';
 import { OutboxNoNotify1764400000000 } from './1764400000000-outbox-no-notify';
 import { OpsTaskCaseOutcome1764500000000 } from './1764500000000-ops-task-case-outcome';
+import { CasesUnusedIndexes1764600000000 } from './1764600000000-cases-unused-indexes';
 
 /** Every migration of the dispatch schema, in order. */
 export const DISPATCH_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const DISPATCH_MIGRATIONS = [
   OpsHotspotPending1764300000000,
   OutboxNoNotify1764400000000,
   OpsTaskCaseOutcome1764500000000,
+  CasesUnusedIndexes1764600000000,
 ];
