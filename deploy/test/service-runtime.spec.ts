@@ -18,10 +18,11 @@ describe('service runtime settings', () => {
     });
   });
 
-  it('caps the heap and the malloc arenas', () => {
+  it('caps the heap and the malloc arenas, and fixes glibc’s mmap threshold', () => {
     const env = serviceRuntimeEnv();
     expect(env.NODE_OPTIONS).toMatch(/--max-old-space-size=\d+/);
     expect(env.MALLOC_ARENA_MAX).toMatch(/^\d+$/);
+    expect(env.MALLOC_MMAP_THRESHOLD_).toMatch(/^\d+$/);
   });
 
   it('is applied by npm start and the Docker image alike', () => {
