@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * trigram indexes on dispatch.cases to `case_text`, a row per case written once with the case and
  * never updated. On cases every transition's UPDATE changes `status` (an indexed column), so no
  * update is HOT and each one inserted every trigram of the description and the reference again:
- * measured alone (pgbench, one client, the cases table and its indexes) a case update cost 0.55
- * against 0.39–0.46 ms with the trigram indexes and without them (BENCHMARKS.md, session 17).
+ * measured alone (pgbench, one client, the cases table and its indexes) a case update cost 0.55 ms
+ * with every index and 0.32–0.39 ms without the two trigram ones (BENCHMARKS.md, session 17).
  */
 export class CaseText1764700000000 implements MigrationInterface {
   name = 'CaseText1764700000000';
