@@ -58,6 +58,7 @@ describe('a routed case created assigned in one statement (real Postgres and Kaf
       opsTasks: await q(
         `SELECT unit_id, role, assigned_at IS NOT NULL AS assigned FROM dispatch.ops_tasks WHERE case_id = $1`,
       ),
+      text: await q(`SELECT reference, description FROM dispatch.case_text WHERE case_id = $1`),
     };
   }
 
@@ -95,6 +96,7 @@ describe('a routed case created assigned in one statement (real Postgres and Kaf
       },
       opsEvents: ['case.routed', 'case.assigned'],
       opsTasks: [{ unit_id: property.unitId, role: 'lead', assigned: true }],
+      text: [{ reference: report.reference, description: report.description }],
     });
     const task = await h.taskOf(property, report.caseId);
     expect(task.status).toBe('assigned');
@@ -199,5 +201,36 @@ describe('a routed case created assigned in one statement (real Postgres and Kaf
     expect(await duplicates()).toBe(duplicatesBefore + 1);
     // The runner took them by key lanes (a chunk of more than one event), not in one transaction.
     expect((await lanes()) - lanesBefore).toBeGreaterThanOrEqual(2);
+  });
+  it('finds a new case by its text, whichever statement created it (case_text, written once with the case)', async () => {
+    const word = `铁皮房${randomUUID().slice(0, 8)}`;
+    // Created assigned in one statement (insertAssigned), then moved on by a transition.
+    const routed = makeReport({ description: `${word} 旁边的下水道堵了` });
+    await h.routed(routed, property);
+    await h.waitEvent(routed.caseId, 'case.assigned');
+    const task = await h.taskOf(property, routed.caseId);
+    expect((await h.partner(property, 'POST', `/partner/v1/tasks/${task.taskId}/accept`, {})).status).toBe(
+      200,
+    );
+    // Created awaiting triage (createOrLock), found by its reference too.
+    const triaged = makeReport({ description: `${word} 夜里有人在拆` });
+    await h.triageRequired(triaged);
+    await h.waitStatus(triaged.caseId, 'triage');
+    const other = makeReport();
+    await h.routed(other, property);
+    await h.waitEvent(other.caseId, 'case.assigned');
+
+    const search = async (q: string) => {
+      const r = await h.center<{ items: { caseId: string }[] }>(
+        'dispatcher',
+        'GET',
+        `/center/v1/cases?q=${encodeURIComponent(q)}`,
+      );
+      expect(r.status).toBe(200);
+      return r.body.items.map((i) => i.caseId).sort();
+    };
+    expect(await search(word)).toEqual([routed.caseId, triaged.caseId].sort());
+    expect(await search(triaged.reference)).toEqual([triaged.caseId]);
+    expect((await rows(routed.caseId)).text).toHaveLength(1);
   });
 });

@@ -227,6 +227,14 @@ function newCaseValues(report: ReportSnapshot, state: CaseState, init: CaseInit)
 }
 
 /**
+ * A new case's row in case_text (the text search's, written once; see its migration), from the
+ * rows of a CTE `created` that returns the new case's case_id, reference and description.
+ */
+const CASE_TEXT_CTE = `case_text AS (
+    INSERT INTO ${S}.case_text (case_id, reference, description) SELECT case_id, reference, description FROM created
+  )`;
+
+/**
  * A new case inserted already assigned, with its tasks, clocks and timeline; every part but the
  * case row written only when that row was (`CREATED`), so a case that exists gets nothing here.
  */
@@ -235,8 +243,8 @@ const INSERT_ASSIGNED_SQL = `WITH created AS (
       version, created_at, updated_at)
     VALUES (${NEW_CASE_VALUES}, $13, $14, $15::jsonb, $16, 2, now(), $17)
     ON CONFLICT (case_id) DO NOTHING
-    RETURNING case_id
-  ), new_tasks AS (
+    RETURNING case_id, reference, description
+  ), ${CASE_TEXT_CTE}, new_tasks AS (
     ${insertTasks(18, ` WHERE ${CREATED}`)}
   ), new_slas AS (
     ${insertSlas(19, ` WHERE ${CREATED}`)}
@@ -340,10 +348,10 @@ export class CaseRepository {
     const insert = `INSERT INTO ${S}.cases (${NEW_CASE_COLUMNS}, created_at, updated_at)
        VALUES (${NEW_CASE_VALUES}, now(), now())
        ON CONFLICT (case_id) DO NOTHING
-       RETURNING ${CASE_COLUMNS}`;
+       RETURNING ${CASE_COLUMNS}, description`;
     const [sql, params] = withInbox(
       inbox,
-      inline ? `WITH ${inline.cteSql}, created AS (${insert}) SELECT * FROM created` : insert,
+      `WITH ${inline ? `${inline.cteSql}, ` : ''}created AS (${insert}), ${CASE_TEXT_CTE} SELECT * FROM created`,
       [...newCaseValues(report, state, init), ...(inline?.params ?? [])],
     );
     const [inserted] = (await manager.query(sql, params)) as CaseRow[];

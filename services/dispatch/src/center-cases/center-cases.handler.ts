@@ -101,7 +101,12 @@ export class CenterCasesHandler {
     if (q.to) add(new Date(q.to), (p) => `c.created_at < ${p}`);
     if (q.q) {
       const like = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-      add(like, (p) => `(c.description ILIKE ${p} OR c.reference ILIKE ${p})`);
+      // case_text carries the trigram indexes (the cases row is updated by every transition).
+      add(
+        like,
+        (p) =>
+          `c.case_id IN (SELECT x.case_id FROM ${S}.case_text x WHERE x.description ILIKE ${p} OR x.reference ILIKE ${p})`,
+      );
     }
     if (q.cursor) {
       const after = decodeCursor(q.cursor);

@@ -8,6 +8,7 @@ import { OpsHotspotPending1764300000000 } from './1764300000000-ops-hotspot-pend
 import { OutboxNoNotify1764400000000 } from './1764400000000-outbox-no-notify';
 import { OpsTaskCaseOutcome1764500000000 } from './1764500000000-ops-task-case-outcome';
 import { CasesUnusedIndexes1764600000000 } from './1764600000000-cases-unused-indexes';
+import { CaseText1764700000000 } from './1764700000000-case-text';
 
 /** Every migration of the dispatch schema, in order. */
 export const DISPATCH_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const DISPATCH_MIGRATIONS = [
   OutboxNoNotify1764400000000,
   OpsTaskCaseOutcome1764500000000,
   CasesUnusedIndexes1764600000000,
+  CaseText1764700000000,
 ];
