@@ -99,14 +99,14 @@ export class RelayThread {
         file.endsWith('.ts') && !process.execArgv.includes('@swc-node/register')
           ? [...process.execArgv, '-r', '@swc-node/register']
           : process.execArgv;
-      // A relay holds a batch at a time: a small young generation keeps the thread's memory down
-      // (every service's RSS counts it; the relay's garbage is short-lived).
       // A new thread has no message pending.
       Atomics.store(this.nudged, 0, 0);
       const data: RelayThreadData = { ...this.data, nudged: this.nudged };
       const w = new Worker(file, {
         workerData: data,
         execArgv,
+        // A relay holds a batch at a time: a small young generation keeps the thread's memory
+        // down (every service's RSS counts it; the relay's garbage is short-lived).
         resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 },
       });
       this.worker = w;

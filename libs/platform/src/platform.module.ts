@@ -41,7 +41,7 @@ export class PlatformModule {
       {
         provide: PLATFORM_CONFIG,
         useFactory: () =>
-          loadPlatformConfig(options.service, options.defaultPort, options.env, options.relayThread ?? true),
+          loadPlatformConfig(options.service, options.defaultPort, options.env, options.relayThread),
       },
       {
         provide: LOGGER,

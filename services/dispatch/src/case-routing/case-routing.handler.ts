@@ -18,6 +18,11 @@ import { UnitsRepository } from '../units';
 
 export type RoutingOutcome = 'assigned' | 'triaged' | 'ignored';
 
+/** The support units of a routing answer: every one but the lead. */
+function supportOf(p: CaseRoutedPayload) {
+  return p.support.filter((u) => u.unitId !== p.lead.unitId);
+}
+
 /**
  * Routing's answers: `case.routed` creates the case (first time) or routes it again after a
  * return (attempt > 1); `case.triage-required` puts it in the center's triage queue. A stale or
@@ -101,9 +106,8 @@ export class CaseRoutingHandler {
     event: EventEnvelope<CaseRoutedPayload>,
     inbox: InboxClaim,
   ): Promise<boolean> {
-    const routing = await this.routeOf(manager, event);
-    if (routing.route.support.length) return false;
-    return this.createAssigned(manager, event, routing, inbox, 'created');
+    if (supportOf(event.payload).length) return false;
+    return this.createAssigned(manager, event, await this.routeOf(manager, event), inbox, 'created');
   }
 
   private async createAssigned(
@@ -132,9 +136,7 @@ export class CaseRoutingHandler {
     const p = event.payload;
     const init = { priority: p.priority, categoryCode: p.categoryCode, mandatoryReport: p.mandatoryReport };
     const lead = await this.assignment(manager, p.lead);
-    const support = await Promise.all(
-      p.support.filter((u) => u.unitId !== p.lead.unitId).map((u) => this.assignment(manager, u)),
-    );
+    const support = await Promise.all(supportOf(p).map((u) => this.assignment(manager, u)));
     const route = {
       type: 'route' as const,
       lead,
