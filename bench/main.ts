@@ -6,7 +6,8 @@
  * Flags: --quick, --skip-real, --skip-ceiling, --skip-scale, --keep (keep the bench database and
  * topics), --rows=N (rows for the scale parts), --rates=100,200,… (real steps), --ceiling-rates=…,
  * --step-seconds=N, --partitions=N (of every topic, both pipelines; 12 unless given),
- * --cpu-prof (services write V8 CPU profiles to .run/bench/prof/).
+ * --cpu-prof (services write V8 CPU profiles to .run/bench/prof/), --soak-seconds=N (unmeasured
+ * load at 50/s before each pipeline's steps; 60 by default, 10 with --quick, 0 for none).
  */
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
@@ -34,6 +35,7 @@ interface Args {
   ceilingRates?: number[];
   stepSeconds?: number;
   partitions: number;
+  soakSeconds: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -57,8 +59,13 @@ function parseArgs(argv: string[]): Args {
       .filter((n) => n > 0),
     stepSeconds: val('step-seconds') ? Number(val('step-seconds')) : undefined,
     partitions: val('partitions') ? Number(val('partitions')) : 12,
+    soakSeconds: val('soak-seconds') !== undefined ? Number(val('soak-seconds')) : defaultSoak(flag('quick')),
   };
 }
+
+/** The soak's rate: below where either pipeline saturates on a 2-core machine, so it leaves no backlog. */
+const SOAK_RATE = 50;
+const defaultSoak = (quick: boolean) => (quick ? 10 : 60);
 
 const t0 = Date.now();
 const log = (s: string) =>
@@ -99,6 +106,17 @@ function plans(args: Args, target: 'real' | 'ceiling'): StepPlan[] {
   }));
 }
 
+/** Unmeasured load at SOAK_RATE before a pipeline's steps (TargetRun.soak says why); a note for the report. */
+async function soak(run: TargetRun, seconds: number, name: string, notes: string[]): Promise<void> {
+  if (!(seconds > 0)) return;
+  const s = await run.soak(SOAK_RATE, seconds, 60_000);
+  const line =
+    `${name} soak: ${SOAK_RATE}/s × ${seconds}s unmeasured, ${s.notified}/${s.sent} reached a unit, ` +
+    `partner tasks left ${s.partnerLeft}, drained in ${(s.drainMs / 1000).toFixed(1)} s`;
+  log(line);
+  notes.push(`${line[0].toUpperCase()}${line.slice(1)}.`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = new Date();
@@ -110,6 +128,7 @@ async function main(): Promise<void> {
     !!args.rates ||
     !!args.ceilingRates ||
     args.partitions !== 12 ||
+    args.soakSeconds !== defaultSoak(args.quick) ||
     args.cpuProf;
   const mode = `${args.quick ? 'quick' : 'full'}${partial ? ` (partial: ${process.argv.slice(2).join(' ')})` : ''}`;
   const budgetMs = args.quick ? 150_000 : 40 * 60_000;
@@ -149,6 +168,7 @@ async function main(): Promise<void> {
         await run.start(extraPids);
         const w = await run.warmup(40, 20, 30_000);
         log(`ceiling warm-up: ${w.notified}/40 reached the receiver`);
+        await soak(run, args.soakSeconds, 'ceiling', notes);
         ceilingResults = await run.runPlan(
           plans(args, 'ceiling'),
           args.quick ? 6000 : 15_000,
@@ -188,7 +208,10 @@ async function main(): Promise<void> {
               `${c.filter((x) => x.routed).length} were routed, ${c.filter((x) => x.assigned).length} assigned, 0 notified. ` +
               'The steps below measure what the services do reach.';
             log(realNote);
-          } else corpus.restrictTo(w.texts);
+          } else {
+            corpus.restrictTo(w.texts);
+            await soak(run, args.soakSeconds, 'real', notes);
+          }
           const realPlans = plans(args, 'real');
           realResults = await run.runPlan(
             w.notified === 0 ? realPlans.slice(0, 1) : realPlans,

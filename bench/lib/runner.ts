@@ -148,6 +148,23 @@ export class TargetRun {
     }
   }
 
+  /** Sends reports at `rate` for `durationMs` from the open loop, as step `step`. */
+  private send(step: number, rate: number, durationMs: number, texts?: Map<string, string>) {
+    return openLoop(
+      this.agent,
+      {
+        url: this.target.reportUrl,
+        headers: this.target.reportHeaders,
+        ratePerSec: rate,
+        durationMs,
+        body: (i) => this.corpus.report(i),
+        onAnswer: (sentAt, at, status, body, i) => this.answer(step, sentAt, at, status, body, i, texts),
+        onError: (_s, err) => this.tracker.failed(step, err.message.slice(0, 80)),
+      },
+      this.index,
+    );
+  }
+
   /** Sends `count` reports slowly and waits for them: proves the path and warms the JITs and pools. */
   async warmup(
     count: number,
@@ -156,19 +173,7 @@ export class TargetRun {
   ): Promise<{ notified: number; triaged: number; texts: Set<string> }> {
     const step = -1;
     const sentTexts = new Map<string, string>();
-    await openLoop(
-      this.agent,
-      {
-        url: this.target.reportUrl,
-        headers: this.target.reportHeaders,
-        ratePerSec: rate,
-        durationMs: (count / rate) * 1000,
-        body: (i) => this.corpus.report(i),
-        onAnswer: (sentAt, at, status, body, i) => this.answer(step, sentAt, at, status, body, i, sentTexts),
-        onError: (_s, err) => this.tracker.failed(step, err.message.slice(0, 80)),
-      },
-      this.index,
-    );
+    await this.send(step, rate, (count / rate) * 1000, sentTexts);
     this.index += count;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && this.tracker.outstanding(step) > 0) await sleep(250);
@@ -186,6 +191,34 @@ export class TargetRun {
       (id) => this.tracker.cases.get(id)!.step === step && this.tracker.triaged.has(id),
     ).length;
     return { notified, triaged, texts };
+  }
+
+  /**
+   * Unmeasured load before the steps, then a wait (up to `drainTimeoutMs`) for its cases to reach
+   * their unit and for the partner simulator to finish their tasks. A freshly started service
+   * spends its first minutes at load compiling: V8 optimizes each function once it is hot, and
+   * the warm-up's few hundred reports at 20/s leave most of the path unoptimized (session 18:
+   * 20 s into a 100/s step TurboFan took 8 % of the machine's CPU, 90 s later 1.6 %). Services
+   * run for days in production; the steps measure them warm.
+   */
+  async soak(
+    rate: number,
+    seconds: number,
+    drainTimeoutMs: number,
+  ): Promise<{ sent: number; notified: number; partnerLeft: number; drainMs: number }> {
+    const step = -2;
+    const lr = await this.send(step, rate, seconds * 1000);
+    this.index += lr.sent;
+    const started = Date.now();
+    const busy = () => this.tracker.outstanding(step) > 0 || this.partnerQueue.length + this.partnerActive > 0;
+    while (Date.now() - started < drainTimeoutMs && busy()) await sleep(250);
+    const notified = this.tracker.ofStep(step).filter((c) => c.notified !== undefined).length;
+    return {
+      sent: lr.sent,
+      notified,
+      partnerLeft: this.partnerQueue.length + this.partnerActive,
+      drainMs: Date.now() - started,
+    };
   }
 
   private answer(
@@ -210,19 +243,7 @@ export class TargetRun {
   async runStep(stepNo: number, plan: StepPlan, drainTimeoutMs: number): Promise<StepResult> {
     const pgBefore = await this.meter?.read();
     const pgFrom = Date.now();
-    const lr = await openLoop(
-      this.agent,
-      {
-        url: this.target.reportUrl,
-        headers: this.target.reportHeaders,
-        ratePerSec: plan.rate,
-        durationMs: plan.seconds * 1000,
-        body: (i) => this.corpus.report(i),
-        onAnswer: (sentAt, at, status, body, i) => this.answer(stepNo, sentAt, at, status, body, i),
-        onError: (_s, err) => this.tracker.failed(stepNo, err.message.slice(0, 80)),
-      },
-      this.index,
-    );
+    const lr = await this.send(stepNo, plan.rate, plan.seconds * 1000);
     this.index += lr.sent;
     const windowEnd = Date.now();
     const pgAfter = pgBefore && (await this.meter?.read());
