@@ -7,7 +7,7 @@
  * topics), --rows=N (rows for the scale parts), --rates=100,200,… (real steps), --ceiling-rates=…,
  * --step-seconds=N, --partitions=N (of every topic, both pipelines; 12 unless given),
  * --cpu-prof (services write V8 CPU profiles to .run/bench/prof/), --soak-seconds=N (unmeasured
- * load at 50/s before each pipeline's steps; 60 by default, 10 with --quick, 0 for none).
+ * load at 50/s before each pipeline's steps; 60 by default, none with --quick).
  */
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
@@ -65,7 +65,7 @@ function parseArgs(argv: string[]): Args {
 
 /** The soak's rate: below where either pipeline saturates on a 2-core machine, so it leaves no backlog. */
 const SOAK_RATE = 50;
-const defaultSoak = (quick: boolean) => (quick ? 10 : 60);
+const defaultSoak = (quick: boolean) => (quick ? 0 : 60);
 
 const t0 = Date.now();
 const log = (s: string) =>
