@@ -14,3 +14,4 @@ export * from './bootstrap';
 export * from './static-token';
 export * from './page-query';
 export * from './run-service';
+export * from './column-statistics';

@@ -9,6 +9,7 @@ import { OutboxNoNotify1764400000000 } from './1764400000000-outbox-no-notify';
 import { OpsTaskCaseOutcome1764500000000 } from './1764500000000-ops-task-case-outcome';
 import { CasesUnusedIndexes1764600000000 } from './1764600000000-cases-unused-indexes';
 import { CaseText1764700000000 } from './1764700000000-case-text';
+import { NoColumnStatistics1764800000000 } from './1764800000000-no-column-statistics';
 
 /** Every migration of the dispatch schema, in order. */
 export const DISPATCH_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const DISPATCH_MIGRATIONS = [
   OpsTaskCaseOutcome1764500000000,
   CasesUnusedIndexes1764600000000,
   CaseText1764700000000,
+  NoColumnStatistics1764800000000,
 ];
