@@ -210,7 +210,8 @@ export class TargetRun {
     const lr = await this.send(step, rate, seconds * 1000);
     this.index += lr.sent;
     const started = Date.now();
-    const busy = () => this.tracker.outstanding(step) > 0 || this.partnerQueue.length + this.partnerActive > 0;
+    const busy = () =>
+      this.tracker.outstanding(step) > 0 || this.partnerQueue.length + this.partnerActive > 0;
     while (Date.now() - started < drainTimeoutMs && busy()) await sleep(250);
     const notified = this.tracker.ofStep(step).filter((c) => c.notified !== undefined).length;
     return {
