@@ -129,6 +129,11 @@ export class TargetRun {
     this.pumpPartner();
   }
 
+  /** Tasks notified whose accept and resolve the partner simulator has not finished. */
+  private get partnerInHand(): number {
+    return this.partnerQueue.length + this.partnerActive;
+  }
+
   private pumpPartner(): void {
     while (this.partnerActive < 32 && this.partnerQueue.length) {
       const a = this.partnerQueue.shift()!;
@@ -210,14 +215,13 @@ export class TargetRun {
     const lr = await this.send(step, rate, seconds * 1000);
     this.index += lr.sent;
     const started = Date.now();
-    const busy = () =>
-      this.tracker.outstanding(step) > 0 || this.partnerQueue.length + this.partnerActive > 0;
+    const busy = () => this.tracker.outstanding(step) > 0 || this.partnerInHand > 0;
     while (Date.now() - started < drainTimeoutMs && busy()) await sleep(250);
     const notified = this.tracker.ofStep(step).filter((c) => c.notified !== undefined).length;
     return {
       sent: lr.sent,
       notified,
-      partnerLeft: this.partnerQueue.length + this.partnerActive,
+      partnerLeft: this.partnerInHand,
       drainMs: Date.now() - started,
     };
   }
@@ -249,7 +253,7 @@ export class TargetRun {
     const windowEnd = Date.now();
     const pgAfter = pgBefore && (await this.meter?.read());
     const pg = pgBefore && pgAfter && statementRates(pgBefore, pgAfter, windowEnd - pgFrom, lr.sent);
-    const partnerBacklog = this.partnerQueue.length + this.partnerActive;
+    const partnerBacklog = this.partnerInHand;
     const drainStart = Date.now();
     while (Date.now() - drainStart < drainTimeoutMs && this.tracker.outstanding(stepNo) > 0) await sleep(100);
     const drainMs = Date.now() - drainStart;
