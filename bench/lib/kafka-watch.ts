@@ -1,4 +1,8 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+
+/** How long the watch may trail the pipeline (a triaged case is seen by then), and its batch. */
+export const WATCH_FETCH_WAIT_MS = 500;
+const WATCH_FETCH_MIN_BYTES = 256 * 1024;
 
 export type WatchHandler = (value: Record<string, unknown>, timestampMs: number, key: string | null) => void;
 
@@ -19,7 +23,11 @@ export class KafkaWatch {
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
-      maxWaitTimeInMs: 50,
+      // Stage times are the messages' own timestamps, so this reader may read late: the broker
+      // answers a fetch once WATCH_FETCH_MIN_BYTES have gathered or after WATCH_FETCH_WAIT_MS, and
+      // the observer's fetches (and their decoding) stay off the machine it measures.
+      minBytes: WATCH_FETCH_MIN_BYTES,
+      maxWaitTimeInMs: WATCH_FETCH_WAIT_MS,
       sessionTimeout: 30000,
     });
     this.consumer = consumer;
@@ -61,10 +69,11 @@ export class KafkaWatch {
   }
 }
 
-/** Consumer lag per group of the namespace, sampled every 2 s. */
+/** Consumer lag per group of the namespace, sampled every 2 s over one admin connection. */
 export class LagSampler {
   private timer?: NodeJS.Timeout;
   private busy = false;
+  private admin?: Admin;
   readonly samples: { t: number; byGroup: Record<string, number> }[] = [];
 
   constructor(
@@ -78,16 +87,21 @@ export class LagSampler {
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.drop();
   }
 
   async sample(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
-    const admin = this.kafka.admin();
     try {
-      await admin.connect();
+      if (!this.admin) {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        this.admin = admin;
+      }
+      const admin = this.admin;
       const { groups } = await admin.listGroups();
       const ends = new Map<string, Map<number, number>>();
       const byGroup: Record<string, number> = {};
@@ -111,11 +125,17 @@ export class LagSampler {
       }
       this.samples.push({ t: Date.now(), byGroup });
     } catch {
-      // a failed sample is skipped
+      // A failed sample is skipped; the next one connects afresh.
+      await this.drop();
     } finally {
       this.busy = false;
-      await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  private async drop(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.disconnect().catch(() => undefined);
   }
 
   /** Highest total lag (all groups) and the group holding most of it, between two instants. */

@@ -345,7 +345,7 @@ export class TargetRun {
   }
 
   async stop(): Promise<void> {
-    this.lag?.stop();
+    await this.lag?.stop();
     this.sampler?.stop();
     await this.watch?.stop();
     this.agent.destroy();
