@@ -29,7 +29,7 @@ module.exports = {
     {
       displayName: 'integration',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/{services,libs,deploy,test}/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/{services,libs,deploy,bench,test}/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.disruptive\\.e2e-spec\\.ts$'],
       transform: { '^.+\\.ts$': swc },
       moduleNameMapper,

@@ -33,6 +33,17 @@ export class KafkaWatch {
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: Object.keys(this.handlers), fromBeginning: true });
+    // Wait until the group owns its partitions. kafkajs joins inside run() and emits GROUP_JOIN
+    // before run() returns: a listener added after it heard nothing and every start waited out the
+    // timeout (15 s per pipeline).
+    const joined = new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 15_000);
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        clearTimeout(t);
+        off();
+        resolve();
+      });
+    });
     await consumer.run({
       // A one-off reader of its own namespace: it keeps no position, so it commits none (kafkajs's
       // autoCommit would add an OffsetCommit per batch to the broker's load under measurement).
@@ -54,14 +65,7 @@ export class KafkaWatch {
         }
       },
     });
-    // Wait until the group owns its partitions, so no early event is missed by a late join.
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 15_000);
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    await joined;
   }
 
   async stop(): Promise<void> {
