@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { JsonLogger } from '@app/observability';
 import { addKafkaRequests, KafkaSettings } from './kafka-settings';
 import { OutboxRelayOptions, relayMetrics } from './relay';
+import { startWorker } from './start-worker';
 
 /** What the relay thread is started with (structured-cloned into it). */
 export interface RelayWorkerData {
@@ -102,13 +103,20 @@ export class RelayThread {
       // A new thread has no message pending.
       Atomics.store(this.nudged, 0, 0);
       const data: RelayThreadData = { ...this.data, nudged: this.nudged };
-      const w = new Worker(file, {
-        workerData: data,
-        execArgv,
-        // A relay holds a batch at a time: a small young generation keeps the thread's memory
-        // down (every service's RSS counts it; the relay's garbage is short-lived).
-        resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 },
-      });
+      const w = startWorker(
+        file,
+        {
+          workerData: data,
+          execArgv,
+          // A relay holds a batch at a time: a small young generation keeps the thread's memory
+          // down (every service's RSS counts it; the relay's garbage is short-lived).
+          resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 },
+        },
+        (flags) =>
+          this.logger.info(
+            `outbox relay thread started without ${flags.join(' ')} (they hold for the whole process)`,
+          ),
+      );
       this.worker = w;
       let started = false;
       w.on('message', (m: RelayThreadToMain) => {
