@@ -33,10 +33,10 @@ describe('bench Kafka observers', () => {
       [topic]: (value, ts, key) => seen.set(key ?? '?', { ts, value }),
     });
     const startedAt = Date.now();
-    await watch.start();
-    // start() returns once the group has joined, not at its 15 s fallback.
-    expect(Date.now() - startedAt).toBeLessThan(10_000);
     try {
+      await watch.start();
+      // start() returns once the group has joined, not at its 15 s fallback.
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
       // Far below the watch's batch size: only the fetch wait can answer these.
       for (let i = 0; i < 3; i++) {
         const stamp = Date.now() - 60_000 * (i + 1);
@@ -68,15 +68,19 @@ describe('bench Kafka observers', () => {
     });
     const setup = kafka.admin();
     await setup.connect();
-    const ends = await setup.fetchTopicOffsets(other);
-    const high = ends.map((e) => ({ partition: e.partition, high: Number(e.high) }));
-    const total = high.reduce((n, e) => n + e.high, 0);
-    expect(total).toBe(4);
-    // The group has read one message of the four.
-    const first = high.find((e) => e.high > 0)!;
-    const partitions = high.map((e) => ({ partition: e.partition, offset: e === first ? '1' : '0' }));
-    await setup.setOffsets({ groupId: group, topic: other, partitions });
-    await setup.disconnect();
+    let total: number;
+    try {
+      const ends = await setup.fetchTopicOffsets(other);
+      const high = ends.map((e) => ({ partition: e.partition, high: Number(e.high) }));
+      total = high.reduce((n, e) => n + e.high, 0);
+      expect(total).toBe(4);
+      // The group has read one message of the four.
+      const first = high.find((e) => e.high > 0)!;
+      const partitions = high.map((e) => ({ partition: e.partition, offset: e === first ? '1' : '0' }));
+      await setup.setOffsets({ groupId: group, topic: other, partitions });
+    } finally {
+      await setup.disconnect();
+    }
 
     let admins = 0;
     const counting = Object.create(kafka) as Kafka;

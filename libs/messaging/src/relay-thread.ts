@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { JsonLogger } from '@app/observability';
 import { addKafkaRequests, KafkaSettings } from './kafka-settings';
 import { OutboxRelayOptions, relayMetrics } from './relay';
