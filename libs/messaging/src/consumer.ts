@@ -130,6 +130,15 @@ export interface ChunkItem {
   meta: MessageMeta;
 }
 
+/** A partition's chunk waiting to be handled with the others of its turn (`gather`). */
+interface Gathered {
+  topic: Topic;
+  items: ChunkItem[];
+  resolve: (outcome: GatherOutcome) => void;
+}
+
+type GatherOutcome = 'handled' | 'alone' | 'one-by-one';
+
 export interface ConsumerSpec {
   /** Stable name: part of the group id and the inbox key. */
   name: string;
@@ -137,8 +146,10 @@ export interface ConsumerSpec {
   handle: EventHandler;
   /**
    * Handles a chunk's events together, in fewer statements than one `handle` each: the events
-   * of one partition in their order, each new to this consumer (the runner has written their
-   * inbox rows, duplicates left out), in the chunk's transaction. Without it the runner calls
+   * of one partition in their order, or of several partitions of one topic that a fetch brought
+   * together (each partition's in their order; see `gather` in the runner), each new to this
+   * consumer (the runner has written their inbox rows, duplicates left out), in the chunk's
+   * transaction. Without it the runner calls
    * `handle` per event. Whatever it throws rolls the chunk back, and the chunk is then handled
    * one event at a time by `handle` (retry and dead-letter rules as ever), so the two must have
    * the same effect. The manager carries no event's work: a chunk handler that publishes binds
@@ -219,6 +230,13 @@ export class EventConsumerRunner {
   private readonly batchSize = Math.max(1, Number(process.env.CONSUMER_BATCH_SIZE ?? '32'));
   /** Key lanes of one chunk run at once (CONSUMER_LANES_AT_ONCE), per partition. */
   private readonly lanesAtOnce = Math.max(1, Number(process.env.CONSUMER_LANES_AT_ONCE ?? '2'));
+  /**
+   * Whether the chunks of a fetch's partitions are handled together (CONSUMER_GATHER, default on;
+   * see `gather`): a consumer with a chunk handler that does not go by key.
+   */
+  private readonly gatherOn = (process.env.CONSUMER_GATHER ?? 'true') !== 'false';
+  /** Chunks submitted in this turn of the event loop, handled together at its end (`gather`). */
+  private gathering?: Gathered[];
   private lagTimer?: NodeJS.Timeout;
   private commitTimer?: NodeJS.Timeout;
   private commitChain: Promise<void> = Promise.resolve();
@@ -306,10 +324,16 @@ export class EventConsumerRunner {
             i += chunk.length;
             continue;
           }
-          // Many events, one transaction (one commit, one multi-row inbox insert). Any failure in
-          // the chunk rolls it back whole and the chunk is handled again one message at a time,
-          // with the per-message retry and dead-letter rules.
-          const done = chunk.length > 1 && (await this.processChunk(topic, batch.partition, chunk));
+          // Many events, one transaction (one commit, one multi-row inbox insert), with the other
+          // partitions' chunks of the same fetch when they gather. Any failure rolls the chunks
+          // back whole; this partition's chunk is then tried alone, and then one message at a
+          // time, with the per-message retry and dead-letter rules.
+          const gathered = this.gathers ? await this.gather(topic, batch.partition, chunk) : 'alone';
+          const done =
+            gathered === 'handled' ||
+            (gathered === 'alone' &&
+              chunk.length > 1 &&
+              (await this.processChunk(topic, batch.partition, chunk)));
           if (!done) {
             for (const [j, message] of chunk.entries()) {
               if (j > 0 && (!isRunning() || isStale())) break;
@@ -501,18 +525,78 @@ export class EventConsumerRunner {
     if (failed) throw failed.reason;
   }
 
+  /** Whether chunks gather across partitions: a consumer with a chunk handler that does not go by key. */
+  private get gathers(): boolean {
+    return this.gatherOn && !!this.spec.handleChunk && !this.byKey;
+  }
+
+  /**
+   * Handles a partition's chunk together with the chunks of the other partitions of its topic
+   * submitted in the same turn of the event loop: kafkajs hands a fetch's partitions to its
+   * `partitionsConsumedConcurrently` workers together, so at moderate rates, when each partition
+   * brings one or two events, a fetch becomes one transaction (or one statement) instead of one
+   * per partition. Each partition's events stay in their order (a case's events are all in one
+   * partition). 'handled': committed. 'alone': the chunks it was with failed together (nothing
+   * changed); try this one alone. 'one-by-one': take its messages one at a time (a message does
+   * not decode; it came alone and is a single event, or failed as a chunk of its own).
+   */
+  private gather(topic: Topic, partition: number, chunk: KafkaMessage[]): Promise<GatherOutcome> {
+    const items = this.decodeChunk(topic, partition, chunk);
+    if (!items) return Promise.resolve('one-by-one');
+    return new Promise<GatherOutcome>((resolve) => {
+      if (!this.gathering) {
+        this.gathering = [];
+        setImmediate(() => void this.flushGathered());
+      }
+      this.gathering.push({ topic, items, resolve });
+    });
+  }
+
+  /** Runs what gathered in the last turn: the chunks of each topic as one. */
+  private async flushGathered(): Promise<void> {
+    const all = this.gathering ?? [];
+    this.gathering = undefined;
+    const byTopic = new Map<Topic, Gathered[]>();
+    for (const g of all) byTopic.set(g.topic, [...(byTopic.get(g.topic) ?? []), g]);
+    await Promise.all(
+      [...byTopic].map(async ([topic, group]) => {
+        const events = group.flatMap((g) => g.items);
+        // A single event goes its own way (its one statement, the inbox row in it).
+        if (events.length < 2) return group.forEach((g) => g.resolve('one-by-one'));
+        const alone = group.length === 1;
+        const done = await this.runChunk(topic, events, alone ? 'partition' : 'gathered');
+        for (const g of group) g.resolve(done ? 'handled' : alone ? 'one-by-one' : 'alone');
+      }),
+    );
+  }
+
+  /** A chunk's messages decoded, or undefined when one does not decode (it is dead-lettered alone). */
+  private decodeChunk(topic: Topic, partition: number, chunk: KafkaMessage[]): ChunkItem[] | undefined {
+    const events: ChunkItem[] = [];
+    for (const message of chunk) {
+      const decoded = decodeEvent(topic, message.value);
+      if (!decoded.ok) return undefined;
+      events.push({ event: decoded.event, meta: { topic, partition, offset: message.offset } });
+    }
+    return events;
+  }
+
   /**
    * Handles a chunk of one partition's messages in a single transaction. Returns false, having
    * changed nothing, when anything in it is not a plain success (an invalid message, a handler
    * error of any kind): the caller then takes the chunk one message at a time.
    */
   private async processChunk(topic: Topic, partition: number, chunk: KafkaMessage[]): Promise<boolean> {
-    const events: ChunkItem[] = [];
-    for (const message of chunk) {
-      const decoded = decodeEvent(topic, message.value);
-      if (!decoded.ok) return false;
-      events.push({ event: decoded.event, meta: { topic, partition, offset: message.offset } });
-    }
+    const events = this.decodeChunk(topic, partition, chunk);
+    return !!events && (await this.runChunk(topic, events, 'partition'));
+  }
+
+  /**
+   * Handles decoded events (one partition's, or several partitions' gathered) in a single
+   * transaction, or the one statement of an 'only-statement' chunk handler. False, having changed
+   * nothing, on any failure.
+   */
+  private async runChunk(topic: Topic, events: ChunkItem[], of: 'partition' | 'gathered'): Promise<boolean> {
     const started = process.hrtime.bigint();
     let handled: ChunkItem[];
     try {
@@ -525,16 +609,24 @@ export class EventConsumerRunner {
         (err as { code?: string; driverError?: { code?: string } })?.driverError?.code ??
         (err as { code?: string })?.code;
       chunkFallbacks.inc({ consumer: this.spec.name, reason: code ?? (err as Error)?.name ?? 'error' });
-      this.log.debug(`batch of ${chunk.length} on ${topic}[${partition}] rolled back; one at a time`, {
-        error: (err as Error)?.message,
-      });
+      const where =
+        of === 'gathered' ? `${topic} (partitions gathered)` : `${topic}[${events[0].meta.partition}]`;
+      this.log.debug(
+        `batch of ${events.length} on ${where} rolled back; ${of === 'gathered' ? 'each partition alone' : 'one at a time'}`,
+        {
+          error: (err as Error)?.message,
+        },
+      );
       return false;
     }
     const perEvent = Number(process.hrtime.bigint() - started) / 1e9 / Math.max(1, handled.length);
     consumed.inc({ consumer: this.spec.name, topic, outcome: 'handled' }, handled.length);
     consumed.inc({ consumer: this.spec.name, topic, outcome: 'duplicate' }, events.length - handled.length);
     chunkEvents.observe(
-      { consumer: this.spec.name, by: this.spec.handleChunk ? 'chunk-handler' : 'event-handler' },
+      {
+        consumer: this.spec.name,
+        by: of === 'gathered' ? 'gathered' : this.spec.handleChunk ? 'chunk-handler' : 'event-handler',
+      },
       events.length,
     );
     for (const item of handled) {

@@ -313,6 +313,86 @@ describe('resident tracking: status from case events, only with the tracking tok
     expect((await fallbacks()) - fallbacksBefore).toBe(1);
   });
 
+  it("gathers one fetch's events of many partitions into one statement, each case's view as one by one", async () => {
+    const cases = await Promise.all(
+      Array.from(
+        { length: 8 },
+        async () => (await call<Answer>(`${intake.url}/v1/reports`, { body: report() })).body,
+      ),
+    );
+    const gathered = async () => {
+      const metrics = await (await fetch(`${intake.url}/metrics`)).text();
+      const m = /consumer_chunk_events_sum\{[^}]*consumer="resident-read-model",by="gathered"\} (\d+)/.exec(
+        metrics,
+      );
+      return Number(m?.[1] ?? 0);
+    };
+    const before = await gathered();
+    const t0 = Date.now();
+    // Each case under its own key (eight cases over the twelve partitions), all in one request:
+    // one fetch brings several partitions, each with its case's two events in order.
+    const events = cases.flatMap((c, i) => [
+      {
+        c,
+        type: 'case.assigned',
+        payload: lifecycle(c.caseId, c.reference, 'assigned', {
+          unitName: `单位${i}`,
+          taskRole: 'lead',
+          residentNote: `${i} 已派单`,
+          at: new Date(t0 + 1000).toISOString(),
+        }),
+      },
+      {
+        c,
+        type: 'case.accepted',
+        payload: lifecycle(c.caseId, c.reference, 'accepted', {
+          residentNote: `${i} 已签收`,
+          at: new Date(t0 + 2000).toISOString(),
+        }),
+      },
+    ]);
+    await producer.send({
+      topic: `${ns.topicPrefix}${Topic.CaseLifecycle}`,
+      acks: -1,
+      messages: events.map(({ c, type, payload }) => ({
+        key: c.caseId,
+        value: JSON.stringify({
+          eventId: randomUUID(),
+          type,
+          schemaVersion: 1,
+          key: c.caseId,
+          caseId: c.caseId,
+          correlationId: 'gather',
+          occurredAt: payload.at,
+          producer: 'test',
+          payload,
+        }),
+      })),
+    });
+    await waitFor(
+      async () =>
+        (
+          await sql(
+            ns,
+            `SELECT 1 FROM intake.reports WHERE case_id = ANY($1::uuid[]) AND status = 'accepted'`,
+            [cases.map((c) => c.caseId)],
+          )
+        ).length === cases.length,
+      { what: 'every case accepted' },
+    );
+    for (const [i, c] of cases.entries()) {
+      const v = (
+        await call<View>(`${intake.url}/v1/reports/${c.reference}`, {
+          headers: { 'X-Tracking-Token': c.trackingToken },
+        })
+      ).body;
+      expect(v).toMatchObject({ status: 'accepted', responsibleUnit: `单位${i}` });
+      expect(v.timeline.map((t) => t.note)).toEqual([expect.any(String), `${i} 已派单`, `${i} 已签收`]);
+    }
+    // Some of them (a fetch may bring the partitions in more than one go) went in a gathered chunk.
+    expect((await gathered()) - before).toBeGreaterThanOrEqual(4);
+  });
+
   it('takes information only when the center asked for it, and feedback only once resolved', async () => {
     const infoUrl = `${intake.url}/v1/reports/${mine.reference}/info`;
     const feedbackUrl = `${intake.url}/v1/reports/${mine.reference}/feedback`;

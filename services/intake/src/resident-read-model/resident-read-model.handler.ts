@@ -28,7 +28,10 @@ export class ResidentReadModelHandler {
     return this.apply([event], m, inbox);
   }
 
-  /** A chunk of events (one partition's, in order); `inbox`: all their rows, written by the same statement. */
+  /**
+   * A chunk of events (one partition's, or a fetch's partitions' gathered: each case's in order);
+   * `inbox`: all their rows, written by the same statement.
+   */
   handleChunk(
     events: EventEnvelope<CaseLifecyclePayload>[],
     m: EntityManager,

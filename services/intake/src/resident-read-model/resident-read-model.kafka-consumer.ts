@@ -19,8 +19,8 @@ export class ResidentReadModelKafkaConsumer implements OnModuleInit {
       inbox: 'only-statement',
       handle: (event, manager, meta) =>
         this.handler.handle(event as EventEnvelope<CaseLifecyclePayload>, manager, meta.inbox),
-      // A chunk (one partition's events of one fetch) in one statement instead of one each, the
-      // chunk's inbox rows in it: no transaction.
+      // A chunk (a fetch's events of one partition, or of its partitions gathered) in one statement
+      // instead of one each, the chunk's inbox rows in it: no transaction.
       handleChunk: (items, manager, inbox) =>
         this.handler.handleChunk(
           items.map((i) => i.event as EventEnvelope<CaseLifecyclePayload>),

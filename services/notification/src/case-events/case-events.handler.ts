@@ -81,9 +81,9 @@ export class CaseEventsHandler {
   }
 
   /**
-   * Handles a chunk's events (one partition's, in order; their inbox rows written by the runner)
-   * with the effect of `handle` on each in turn. Returns the ids of the events that queued
-   * deliveries due now.
+   * Handles a chunk's events (one partition's, or a fetch's partitions' gathered: each case's in
+   * order; their inbox rows written by the runner) with the effect of `handle` on each in turn.
+   * Returns the ids of the events that queued deliveries due now.
    */
   handleChunk(cmds: CaseEventCommand[], m: EntityManager): Promise<Set<string>> {
     return this.handleAll(cmds, m);
