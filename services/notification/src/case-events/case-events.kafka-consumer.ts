@@ -34,7 +34,6 @@ export class CaseEventsKafkaConsumer implements OnModuleInit {
     this.messaging.consume({
       name: 'case-events',
       topics: [Topic.CaseReported, Topic.CaseResident, Topic.CaseLifecycle, Topic.CaseTriageRequired],
-      partitionsConcurrently: 6,
       // The handler's first statement (the case record) writes the event's inbox row.
       inbox: 'first-statement',
       handle: async (event, manager, meta) => {
