@@ -3,26 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { EventEnvelope, Topic } from '@app/contracts';
 import { JsonLogger } from '@app/observability';
 import { sampleReport } from '@app/testing';
+import { eachBatchArgs, fakeKafka } from './__fixtures__/fake-kafka';
 import { ChunkItem, ConsumerSpec, EventConsumerRunner, InboxClaim, withInbox } from './consumer';
-
-type EachBatch = (args: unknown) => Promise<void>;
-
-/** A kafkajs stand-in whose `run` hands over the runner's eachBatch. */
-function fakeKafka() {
-  const captured: { eachBatch?: EachBatch } = {};
-  const kafka = {
-    consumer: () => ({
-      events: { REQUEST: 'request', GROUP_JOIN: 'group_join', CRASH: 'crash' },
-      on: () => undefined,
-      connect: async () => undefined,
-      subscribe: async () => undefined,
-      run: async (opts: { eachBatch: EachBatch }) => void (captured.eachBatch = opts.eachBatch),
-      disconnect: async () => undefined,
-      commitOffsets: async () => undefined,
-    }),
-  };
-  return { kafka, captured };
-}
 
 /** A case.reported message (its description is its name), or a case.lifecycle one (its note is). */
 function message(caseId: string, offset: number, name: string, topic = Topic.CaseReported) {
@@ -110,14 +92,7 @@ describe('consumer runner: the chunks of a fetch gathered across partitions', ()
       batches.map(({ topic, partition, messages }) => {
         const key = `${topic}[${partition}]`;
         seen.resolved.set(key, []);
-        return captured.eachBatch!({
-          batch: { topic, partition, messages },
-          resolveOffset: (o: string) => void seen.resolved.get(key)!.push(o),
-          heartbeat: async () => undefined,
-          isRunning: () => true,
-          isStale: () => false,
-          commitOffsetsIfNecessary: async () => undefined,
-        });
+        return captured.eachBatch!(eachBatchArgs(topic, partition, messages, seen.resolved.get(key)!));
       }),
     );
     await runner.stop();

@@ -3,26 +3,8 @@ import type { DataSource } from 'typeorm';
 import { Topic } from '@app/contracts';
 import { JsonLogger } from '@app/observability';
 import { sampleReport } from '@app/testing';
+import { eachBatchArgs, fakeKafka } from './__fixtures__/fake-kafka';
 import { ConsumerSpec, EventConsumerRunner } from './consumer';
-
-type EachBatch = (args: unknown) => Promise<void>;
-
-/** A kafkajs stand-in whose `run` hands over the runner's eachBatch. */
-function fakeKafka() {
-  const captured: { eachBatch?: EachBatch } = {};
-  const kafka = {
-    consumer: () => ({
-      events: { REQUEST: 'request', GROUP_JOIN: 'group_join', CRASH: 'crash' },
-      on: () => undefined,
-      connect: async () => undefined,
-      subscribe: async () => undefined,
-      run: async (opts: { eachBatch: EachBatch }) => void (captured.eachBatch = opts.eachBatch),
-      disconnect: async () => undefined,
-      commitOffsets: async () => undefined,
-    }),
-  };
-  return { kafka, captured };
-}
 
 function message(caseId: string, offset: number, description: string) {
   const envelope = {
@@ -63,14 +45,7 @@ describe('consumer runner: a chunk taken by key lanes', () => {
     );
     await runner.start();
     const resolved: string[] = [];
-    await captured.eachBatch!({
-      batch: { topic: Topic.CaseReported, partition: 0, messages },
-      resolveOffset: (o: string) => void resolved.push(o),
-      heartbeat: async () => undefined,
-      isRunning: () => true,
-      isStale: () => false,
-      commitOffsetsIfNecessary: async () => undefined,
-    });
+    await captured.eachBatch!(eachBatchArgs(Topic.CaseReported, 0, messages, resolved));
     await runner.stop();
     return resolved;
   }
