@@ -564,8 +564,15 @@ export class EventConsumerRunner {
         // A single event goes its own way (its one statement, the inbox row in it).
         if (events.length < 2) return group.forEach((g) => g.resolve('one-by-one'));
         const alone = group.length === 1;
-        const done = await this.runChunk(topic, events, alone ? 'partition' : 'gathered');
-        for (const g of group) g.resolve(done ? 'handled' : alone ? 'one-by-one' : 'alone');
+        // Every partition waits for its answer: none may be left without one.
+        let done = false;
+        try {
+          done = await this.runChunk(topic, events, alone ? 'partition' : 'gathered');
+        } catch (err) {
+          this.log.warn(`gathered chunk on ${topic} failed outside its statement; each partition alone`, err);
+        } finally {
+          for (const g of group) g.resolve(done ? 'handled' : alone ? 'one-by-one' : 'alone');
+        }
       }),
     );
   }
