@@ -149,11 +149,11 @@ export interface ConsumerSpec {
    * of one partition in their order, or of several partitions of one topic that a fetch brought
    * together (each partition's in their order; see `gather` in the runner), each new to this
    * consumer (the runner has written their inbox rows, duplicates left out), in the chunk's
-   * transaction. Without it the runner calls
-   * `handle` per event. Whatever it throws rolls the chunk back, and the chunk is then handled
-   * one event at a time by `handle` (retry and dead-letter rules as ever), so the two must have
-   * the same effect. The manager carries no event's work: a chunk handler that publishes binds
-   * each event's own (`bindWork(manager, causedBy(event))`).
+   * transaction. Without it the runner calls `handle` per event. Whatever it throws rolls the
+   * chunk back, and the chunk is then handled one event at a time by `handle` (retry and
+   * dead-letter rules as ever; a gathered chunk is first tried partition by partition), so the
+   * two must have the same effect. The manager carries no event's work: a chunk handler that
+   * publishes binds each event's own (`bindWork(manager, causedBy(event))`).
    *
    * An 'only-statement' consumer's chunk handler writes the chunk in ONE statement without a
    * transaction: it gets every event of the chunk and `inbox`, the claim of all their rows, to
@@ -212,7 +212,7 @@ const handleSeconds = histogram('event_handle_seconds', 'Time to handle one even
 ]);
 const chunkEvents = histogram(
   'consumer_chunk_events',
-  'Events per chunk (one fetch of one partition, up to CONSUMER_BATCH_SIZE) and how it was taken: in one transaction by the chunk handler or event by event, or by key-lanes (a statement per event, lanes at once)',
+  'Events per chunk (one fetch of one partition, up to CONSUMER_BATCH_SIZE, or of several partitions gathered) and how it was taken: in one transaction by the chunk handler or event by event, gathered across partitions (by the chunk handler), or by key-lanes (a statement per event, lanes at once)',
   ['consumer', 'by'],
   [2, 4, 8, 16, 32, 64],
 );
