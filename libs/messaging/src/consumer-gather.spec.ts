@@ -70,7 +70,6 @@ describe('consumer runner: the chunks of a fetch gathered across partitions', ()
         await manager.query(...withInbox(meta.inbox, 'SELECT 1', []));
       },
       handleChunk: async (items: ChunkItem[], manager: EntityManager, inbox?: InboxClaim) => {
-        await new Promise((r) => setTimeout(r, 5));
         const names = items.map((i) => nameOf(i.event));
         if (names.some((n) => failIn.includes(n))) throw new Error(`chunk with ${names.join(',')} fails`);
         await manager.query(...withInbox(inbox, 'SELECT 1', []));

@@ -133,7 +133,8 @@ export interface ChunkItem {
 /** A partition's chunk waiting to be handled with the others of its turn (`gather`). */
 interface Gathered {
   topic: Topic;
-  items: ChunkItem[];
+  partition: number;
+  chunk: KafkaMessage[];
   resolve: (outcome: GatherOutcome) => void;
 }
 
@@ -541,14 +542,12 @@ export class EventConsumerRunner {
    * not decode; it came alone and is a single event, or failed as a chunk of its own).
    */
   private gather(topic: Topic, partition: number, chunk: KafkaMessage[]): Promise<GatherOutcome> {
-    const items = this.decodeChunk(topic, partition, chunk);
-    if (!items) return Promise.resolve('one-by-one');
     return new Promise<GatherOutcome>((resolve) => {
       if (!this.gathering) {
         this.gathering = [];
         setImmediate(() => void this.flushGathered());
       }
-      this.gathering.push({ topic, items, resolve });
+      this.gathering.push({ topic, partition, chunk, resolve });
     });
   }
 
@@ -557,11 +556,27 @@ export class EventConsumerRunner {
     const all = this.gathering ?? [];
     this.gathering = undefined;
     const byTopic = new Map<Topic, Gathered[]>();
-    for (const g of all) byTopic.set(g.topic, [...(byTopic.get(g.topic) ?? []), g]);
+    for (const g of all) {
+      const group = byTopic.get(g.topic);
+      if (group) group.push(g);
+      else byTopic.set(g.topic, [g]);
+    }
     await Promise.all(
-      [...byTopic].map(async ([topic, group]) => {
-        const events = group.flatMap((g) => g.items);
-        // A single event goes its own way (its one statement, the inbox row in it).
+      [...byTopic].map(async ([topic, submitted]) => {
+        // A single event goes its own way (its one statement, the inbox row in it), undecoded here.
+        if (submitted.reduce((n, g) => n + g.chunk.length, 0) < 2)
+          return submitted.forEach((g) => g.resolve('one-by-one'));
+        // A chunk with a message that does not decode is taken one at a time (and that one dead-lettered).
+        const group: Gathered[] = [];
+        const events: ChunkItem[] = [];
+        for (const g of submitted) {
+          const items = this.decodeChunk(topic, g.partition, g.chunk);
+          if (!items) g.resolve('one-by-one');
+          else {
+            group.push(g);
+            events.push(...items);
+          }
+        }
         if (events.length < 2) return group.forEach((g) => g.resolve('one-by-one'));
         const alone = group.length === 1;
         // Every partition waits for its answer: none may be left without one.

@@ -52,6 +52,14 @@ describe('resident tracking: status from case events, only with the tracking tok
         headers: !viaQuery && token ? { 'X-Tracking-Token': token } : {},
       },
     );
+  /** Events the resident view took in chunks by the path `by` (its `consumer_chunk_events` sum). */
+  const chunkEvents = async (by: 'chunk-handler' | 'gathered') => {
+    const metrics = await (await fetch(`${intake.url}/metrics`)).text();
+    const sum = new RegExp(
+      `consumer_chunk_events_sum\\{[^}]*consumer="resident-read-model",by="${by}"\\} (\\d+)`,
+    ).exec(metrics);
+    return Number(sum?.[1] ?? 0);
+  };
   const emit = (
     type: string,
     status: Parameters<typeof lifecycle>[2],
@@ -220,15 +228,7 @@ describe('resident tracking: status from case events, only with the tracking tok
       envelope(a, 'case.progress', 'in_progress', { residentVisible: false }, 6),
       envelope(b, 'case.info-provided', 'in_progress', { residentVisible: false }, 7),
     ];
-    const chunkedEvents = async () => {
-      const metrics = await (await fetch(`${intake.url}/metrics`)).text();
-      const sum =
-        /consumer_chunk_events_sum\{[^}]*consumer="resident-read-model",by="chunk-handler"\} (\d+)/.exec(
-          metrics,
-        );
-      return Number(sum?.[1] ?? 0);
-    };
-    const chunkedBefore = await chunkedEvents();
+    const chunkedBefore = await chunkEvents('chunk-handler');
     // One key: one partition, in this order, written by one request (so fetched together).
     await producer.send({
       topic: `${ns.topicPrefix}${Topic.CaseLifecycle}`,
@@ -266,7 +266,7 @@ describe('resident tracking: status from case events, only with the tracking tok
     expect(vb.timeline.map((t) => t.note)).toEqual([expect.any(String), 'B 已派单', 'B 请补充门牌号']);
     expect(await sql(ns, `SELECT 1 FROM intake.timeline WHERE case_id = $1`, [unknown.caseId])).toEqual([]);
     // They went through the chunk handler, not one by one.
-    expect((await chunkedEvents()) - chunkedBefore).toBe(events.length);
+    expect((await chunkEvents('chunk-handler')) - chunkedBefore).toBe(events.length);
 
     // A chunk with an event seen before (redelivered after a crash, say): its one statement fails
     // on the inbox key and writes nothing; the chunk is taken one event at a time, the repeat
@@ -320,14 +320,7 @@ describe('resident tracking: status from case events, only with the tracking tok
         async () => (await call<Answer>(`${intake.url}/v1/reports`, { body: report() })).body,
       ),
     );
-    const gathered = async () => {
-      const metrics = await (await fetch(`${intake.url}/metrics`)).text();
-      const m = /consumer_chunk_events_sum\{[^}]*consumer="resident-read-model",by="gathered"\} (\d+)/.exec(
-        metrics,
-      );
-      return Number(m?.[1] ?? 0);
-    };
-    const before = await gathered();
+    const before = await chunkEvents('gathered');
     const t0 = Date.now();
     // Each case under its own key (eight cases over the twelve partitions), all in one request:
     // one fetch brings several partitions, each with its case's two events in order.
@@ -390,7 +383,7 @@ describe('resident tracking: status from case events, only with the tracking tok
       expect(v.timeline.map((t) => t.note)).toEqual([expect.any(String), `${i} 已派单`, `${i} 已签收`]);
     }
     // Some of them (a fetch may bring the partitions in more than one go) went in a gathered chunk.
-    expect((await gathered()) - before).toBeGreaterThanOrEqual(4);
+    expect((await chunkEvents('gathered')) - before).toBeGreaterThanOrEqual(4);
   });
 
   it('takes information only when the center asked for it, and feedback only once resolved', async () => {
